@@ -1,0 +1,133 @@
+using System.Net.Mime;
+using System.Text.Json;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+using Microsoft.AspNetCore.Http;
+
+namespace Pipeline.Hosting;
+
+/// <summary>
+/// Turns an HTTP request into a CloudEvent the way the Functions Framework does: binary mode (ce-* headers),
+/// structured mode (application/cloudevents+json), or a raw Pub/Sub push envelope ({message, subscription}).
+/// Media types are compared without their parameters. Anything else, batch mode included, is a
+/// <see cref="CloudEventBindingException"/> (the host answers 400).
+/// </summary>
+public sealed class CloudEventRequestReader
+{
+    private const string HeaderPrefix = "ce-";
+    private readonly JsonEventFormatter _formatter = new();
+
+    public async Task<CloudEvent> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var contentType = ParseContentType(request.ContentType);
+        var mediaType = contentType?.MediaType ?? "";
+        if (mediaType.StartsWith("application/cloudevents-batch", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CloudEventBindingException("Batch mode CloudEvents are not supported.");
+        }
+        var body = await ReadBodyAsync(request, cancellationToken);
+        if (request.Headers.ContainsKey("ce-specversion"))
+        {
+            return ReadBinaryMode(request, body);
+        }
+        if (mediaType.StartsWith("application/cloudevents", StringComparison.OrdinalIgnoreCase))
+        {
+            return ReadStructuredMode(body, contentType!);
+        }
+        if (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return PubSubPushEnvelope.ToCloudEvent(body, request.Path.Value);
+        }
+        throw new CloudEventBindingException(
+            $"Not a CloudEvent: no ce-specversion header, and content type '{request.ContentType}' is neither structured mode nor a Pub/Sub push envelope.");
+    }
+
+    private CloudEvent ReadBinaryMode(HttpRequest request, ReadOnlyMemory<byte> body)
+    {
+        var version = CloudEventsSpecVersion.FromVersionId(request.Headers["ce-specversion"].ToString())
+            ?? throw new CloudEventBindingException($"Unknown CloudEvents spec version '{request.Headers["ce-specversion"]}'.");
+        var cloudEvent = new CloudEvent(version);
+        try
+        {
+            foreach (var header in request.Headers)
+            {
+                if (!header.Key.StartsWith(HeaderPrefix, StringComparison.OrdinalIgnoreCase)
+                    || header.Key.Equals("ce-specversion", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+                var name = header.Key[HeaderPrefix.Length..].ToLowerInvariant();
+                cloudEvent.SetAttributeFromString(name, DecodeHeaderValue(header.Value.ToString()));
+            }
+            if (!string.IsNullOrEmpty(request.ContentType))
+            {
+                cloudEvent.DataContentType = request.ContentType;
+            }
+            if (!body.IsEmpty)
+            {
+                _formatter.DecodeBinaryModeEventData(body, cloudEvent);
+            }
+            return cloudEvent.Validate();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or JsonException or FormatException)
+        {
+            throw new CloudEventBindingException($"Invalid binary-mode CloudEvent: {e.Message}", e);
+        }
+    }
+
+    private CloudEvent ReadStructuredMode(ReadOnlyMemory<byte> body, ContentType contentType)
+    {
+        try
+        {
+            return _formatter.DecodeStructuredModeMessage(body, contentType, extensionAttributes: null).Validate();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or JsonException or FormatException)
+        {
+            throw new CloudEventBindingException($"Invalid structured-mode CloudEvent: {e.Message}", e);
+        }
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength : 1024);
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static ContentType? ParseContentType(string? header)
+    {
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return null;
+        }
+        try
+        {
+            return new ContentType(header);
+        }
+        catch (FormatException e)
+        {
+            throw new CloudEventBindingException($"Malformed Content-Type '{header}'.", e);
+        }
+    }
+
+    /// <summary>Binary-mode header values are optionally double-quoted, then percent-encoded UTF-8.</summary>
+    private static string DecodeHeaderValue(string value)
+    {
+        if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
+        {
+            value = value[1..^1];
+        }
+        if (!value.Contains('%'))
+        {
+            return value;
+        }
+        try
+        {
+            return Uri.UnescapeDataString(value);
+        }
+        catch (UriFormatException e)
+        {
+            throw new CloudEventBindingException($"Malformed percent-encoding in header value '{value}'.", e);
+        }
+    }
+}

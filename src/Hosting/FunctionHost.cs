@@ -1,0 +1,74 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pipeline.Hosting.Logging;
+
+namespace Pipeline.Hosting;
+
+/// <summary>
+/// Runs one function per process under the Functions Framework contract: listens on <c>$PORT</c> (or <c>--port</c>,
+/// default 8080), on every interface when deployed (<c>K_SERVICE</c> or <c>DOTNET_RUNNING_IN_CONTAINER</c>) and on
+/// loopback otherwise; every path goes to the function but <c>/robots.txt</c> and <c>/favicon.ico</c> (404).
+/// </summary>
+public static class FunctionHost
+{
+    public const int DefaultPort = 8080;
+
+    /// <summary>Builds and runs the host until the process is asked to stop.</summary>
+    public static async Task RunAsync<TFunction>(
+        string[] args,
+        Action<IServiceCollection, IConfiguration> configureServices,
+        CancellationToken cancellationToken = default) where TFunction : class
+    {
+        var builder = CreateBuilder<TFunction>(args, configureServices);
+        // Configuration keys are case-insensitive and the command line wins over the environment: --port beats PORT.
+        var configuration = builder.Configuration;
+        var port = int.TryParse(configuration["PORT"], out var configuredPort) ? configuredPort : DefaultPort;
+        var address = IsDeployed(configuration) || IsInContainer(configuration) ? IPAddress.Any : IPAddress.Loopback;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, port));
+        await using var app = builder.Build();
+        MapFunction<TFunction>(app);
+        app.Logger.LogInformation("Serving function {FunctionTarget} on {Address}:{Port}", typeof(TFunction).FullName, address, port);
+        await app.StartAsync(cancellationToken);
+        await app.WaitForShutdownAsync(cancellationToken);
+    }
+
+    /// <summary>A builder with the function, its services and the contract's logging; no listener configured.</summary>
+    public static WebApplicationBuilder CreateBuilder<TFunction>(
+        string[] args,
+        Action<IServiceCollection, IConfiguration> configureServices) where TFunction : class
+    {
+        Environment.SetEnvironmentVariable("ASPNETCORE_URLS", null);
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Logging.AddFunctionConsole(IsDeployed(builder.Configuration));
+        configureServices(builder.Services, builder.Configuration);
+        builder.Services.AddFunctionTarget<TFunction>();
+        return builder;
+    }
+
+    /// <summary>The contract's pipeline: 404 for robots.txt and favicon.ico, everything else to the function.</summary>
+    public static void MapFunction<TFunction>(IApplicationBuilder app) where TFunction : class
+    {
+        app.Map("/robots.txt", NotFound);
+        app.Map("/favicon.ico", NotFound);
+        app.Run(FunctionTarget.RequestDelegate<TFunction>());
+    }
+
+    private static void NotFound(IApplicationBuilder branch) =>
+        branch.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+
+    private static bool IsDeployed(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration["K_SERVICE"]);
+
+    private static bool IsInContainer(IConfiguration configuration) =>
+        string.Equals(configuration["DOTNET_RUNNING_IN_CONTAINER"], "true", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Pipeline.Hosting;
+
+/// <summary>
+/// Registers a function class and serves it: an <see cref="IHttpFunction"/> is served as is, an
+/// <see cref="ICloudEventFunction{TData}"/> through its <see cref="CloudEventAdapter{TFunction, TData}"/>.
+/// The function is scoped: a new instance per request, as in the Functions Framework.
+/// </summary>
+public static class FunctionTarget
+{
+    public static IServiceCollection AddFunctionTarget<TFunction>(this IServiceCollection services) where TFunction : class
+    {
+        services.TryAddSingleton<CloudEventRequestReader>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddScoped<TFunction>();
+        services.TryAddScoped(HttpFunctionType(typeof(TFunction)));
+        return services;
+    }
+
+    /// <summary>The request delegate that runs <typeparamref name="TFunction"/> for any request.</summary>
+    public static RequestDelegate RequestDelegate<TFunction>() where TFunction : class
+    {
+        var httpFunctionType = HttpFunctionType(typeof(TFunction));
+        return context => ((IHttpFunction)context.RequestServices.GetRequiredService(httpFunctionType)).HandleAsync(context);
+    }
+
+    private static Type HttpFunctionType(Type functionType)
+    {
+        if (typeof(IHttpFunction).IsAssignableFrom(functionType))
+        {
+            return functionType;
+        }
+        var dataTypes = functionType.GetInterfaces()
+            .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(ICloudEventFunction<>))
+            .Select(i => i.GetGenericArguments()[0])
+            .ToList();
+        return dataTypes.Count == 1
+            ? typeof(CloudEventAdapter<,>).MakeGenericType(functionType, dataTypes[0])
+            : throw new InvalidOperationException(
+                $"{functionType.FullName} must implement IHttpFunction or exactly one ICloudEventFunction<TData>.");
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Pipeline.Warehouse.Parsing;
+using Pipeline.Warehouse.Rows;
+
+namespace Pipeline.Warehouse.Ingest;
+
+/// <summary>
+/// Turns one message body into an <see cref="IngestBatch"/>: each valid record becomes a row, each invalid one an
+/// <see cref="IngestError"/> with its raw text and a reason naming the field. Record event ids are the message id,
+/// or <c>messageId:index</c> when the message carries several records.
+/// </summary>
+public static class MessageIngest
+{
+    private delegate bool RecordReader<TRow>(JsonElement record, string eventId, out TRow? row, out string error);
+
+    public static IngestBatch ToBatch(RecordKind kind, string source, string messageId, ReadOnlyMemory<byte> body, DateTime receivedAt)
+    {
+        var content = MessageRecords.Split(body);
+        if (!content.IsDecodable)
+        {
+            return Undecodable(source, messageId, PayloadText.Of(body), content.UndecodableReason!, receivedAt);
+        }
+        var errors = new List<IngestError>();
+        return kind switch
+        {
+            RecordKind.Interaction => new IngestBatch(
+                Read<Interaction>(content, source, messageId, InteractionRecord.TryRead, errors), [], errors, receivedAt),
+            RecordKind.ContentCategory => new IngestBatch(
+                [], Read<ContentCategory>(content, source, messageId, ContentCategoryRecord.TryRead, errors), errors, receivedAt),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+    }
+
+    /// <summary>A delivery that cannot be read at all: its whole payload goes to the dead-letter table.</summary>
+    public static IngestBatch Undecodable(string source, string eventId, string payload, string reason, DateTime receivedAt) =>
+        new([], [], [new IngestError(source, eventId, payload, reason)], receivedAt);
+
+    private static List<TRow> Read<TRow>(
+        MessageContent content, string source, string messageId, RecordReader<TRow> read, List<IngestError> errors)
+    {
+        var rows = new List<TRow>(content.Records.Count);
+        for (var index = 0; index < content.Records.Count; index++)
+        {
+            var record = content.Records[index];
+            var eventId = content.Records.Count == 1 ? messageId : $"{messageId}:{index}";
+            var error = record.Error;
+            if (record.Json is { } json && read(json, eventId, out var row, out error))
+            {
+                rows.Add(row!);
+            }
+            else
+            {
+                errors.Add(new IngestError(source, eventId, record.RawText, error!));
+            }
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,14 @@
+namespace Pipeline.Warehouse.Rows;
+
+/// <summary>
+/// Everything one delivery produced, written together: the valid rows and the refused ones.
+/// A warehouse writes a batch atomically where the engine allows, and idempotently by event id always.
+/// </summary>
+public sealed record IngestBatch(
+    IReadOnlyList<Interaction> Interactions,
+    IReadOnlyList<ContentCategory> ContentCategories,
+    IReadOnlyList<IngestError> Errors,
+    DateTime ReceivedAt)
+{
+    public int Count => Interactions.Count + ContentCategories.Count + Errors.Count;
+}
