@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Http;
+using Pipeline.Functions.IngestContent;
+using Pipeline.Functions.IngestInteraction;
+using Pipeline.Hosting;
+
+namespace Pipeline.Local;
+
+/// <summary>The functions this process hosts, by name, and which Pub/Sub topic triggers which.</summary>
+public sealed class LocalFunctions
+{
+    public IReadOnlyDictionary<string, RequestDelegate> ByName { get; } = new Dictionary<string, RequestDelegate>
+    {
+        ["IngestInteraction"] = FunctionTarget.RequestDelegate<IngestInteractionFunction>(),
+        ["IngestContent"] = FunctionTarget.RequestDelegate<IngestContentFunction>(),
+    };
+
+    public IReadOnlyDictionary<string, string> ByTopic { get; } = new Dictionary<string, string>
+    {
+        ["user-interaction"] = "IngestInteraction",
+        ["content-meta"] = "IngestContent",
+    };
+
+    public static void Register(IServiceCollection services)
+    {
+        services.AddFunctionTarget<IngestInteractionFunction>();
+        services.AddFunctionTarget<IngestContentFunction>();
+        services.AddSingleton<LocalFunctions>();
+    }
+}

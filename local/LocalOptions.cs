@@ -1,0 +1,31 @@
+namespace Pipeline.Local;
+
+/// <summary>The local stack's command line: <c>[--port 8000] [--data-dir .data] [--demo]</c>.</summary>
+public sealed record LocalOptions(int Port = 8000, string DataDir = ".data", bool Demo = false)
+{
+    public string DatabasePath => Path.Combine(DataDir, "warehouse.duckdb");
+
+    public string DeadLetterDir => Path.Combine(DataDir, "dead-letter");
+
+    public static LocalOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new LocalOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            options = args[i] switch
+            {
+                "--port" => options with { Port = ParsePort(Value(args, ref i)) },
+                "--data-dir" => options with { DataDir = Value(args, ref i) },
+                "--demo" => options with { Demo = true },
+                var other => throw new ArgumentException($"Unknown argument '{other}'. Usage: [--port 8000] [--data-dir .data] [--demo]"),
+            };
+        }
+        return options;
+    }
+
+    private static string Value(IReadOnlyList<string> args, ref int i) =>
+        ++i < args.Count ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");
+
+    private static int ParsePort(string text) =>
+        int.TryParse(text, out var port) && port is > 0 and < 65536 ? port : throw new ArgumentException($"--port: '{text}' is not a TCP port.");
+}

@@ -1,0 +1,64 @@
+using System.Net;
+using System.Text.Json;
+using Pipeline.Hosting;
+using Pipeline.Hosting.Logging;
+using Pipeline.Ingestion;
+using Pipeline.Local.PubSub;
+using Pipeline.Warehouse.DuckDb;
+
+namespace Pipeline.Local;
+
+/// <summary>
+/// Every function in one process over one DuckDB file (DuckDB allows one writing process), with the platform
+/// pieces played locally: Pub/Sub publish, Eventarc delivery, raw function endpoints. Loopback only.
+/// </summary>
+public static class LocalStack
+{
+    public static WebApplicationBuilder CreateBuilder(LocalOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.AddFunctionConsole(deployed: false);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+        });
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddDuckDbWarehouse(new DuckDbOptions(options.DatabasePath));
+        services.AddPubSubIngestion();
+        LocalFunctions.Register(services);
+        services.AddSingleton(new DeliveryOptions());
+        services.AddSingleton(new DeadLetterStore(options.DeadLetterDir));
+        services.AddSingleton<LocalPubSub>();
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        app.MapGet("/healthz", async (DeadLetterStore deadLetters, CancellationToken cancellationToken) =>
+            Results.Ok(new { status = "ok", deadLetteredMessages = (await deadLetters.ListAsync(cancellationToken)).Count }));
+        app.MapPost("/v1/projects/{project}/topics/{topic}:publish", PublishAsync);
+        foreach (var (name, function) in app.Services.GetRequiredService<LocalFunctions>().ByName)
+        {
+            app.Map($"/functions/{name}", branch => branch.Run(function));
+        }
+        return app;
+    }
+
+    private static async Task<IResult> PublishAsync(string project, string topic, HttpRequest request, LocalPubSub pubSub)
+    {
+        PublishRequest? body;
+        try
+        {
+            body = await request.ReadFromJsonAsync<PublishRequest>(JsonSerializerOptions.Web, request.HttpContext.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return Results.Json(GoogleError.Of(400, "INVALID_ARGUMENT", $"Invalid JSON payload: {e.Message}"), statusCode: 400);
+        }
+        return await pubSub.PublishAsync(project, topic, body);
+    }
+}

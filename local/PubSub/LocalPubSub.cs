@@ -1,0 +1,126 @@
+using Microsoft.AspNetCore.Http;
+using Pipeline.Hosting.Eventarc;
+using Pipeline.Hosting.Events;
+
+namespace Pipeline.Local.PubSub;
+
+/// <summary>
+/// Pub/Sub as the local stack plays it: <c>topics.publish</c> assigns message ids, hands each message to the
+/// function its topic triggers as the Eventarc CloudEvent production receives, retries non-2xx answers with
+/// back-off, keeps what never succeeds in the <see cref="DeadLetterStore"/>, and answers once every message is
+/// acknowledged or kept.
+/// </summary>
+public sealed class LocalPubSub(
+    LocalFunctions functions,
+    IServiceScopeFactory scopes,
+    DeadLetterStore deadLetters,
+    DeliveryOptions delivery,
+    TimeProvider clock,
+    IHostApplicationLifetime lifetime,
+    ILogger<LocalPubSub> logger)
+{
+    private readonly long _idBase = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+    private long _sequence;
+
+    public async Task<IResult> PublishAsync(string project, string topic, PublishRequest? request)
+    {
+        if (!functions.ByTopic.TryGetValue(topic, out var functionName))
+        {
+            return Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"Resource not found (resource={topic}).");
+        }
+        if (request?.Messages is not { Count: > 0 } messages)
+        {
+            return Error(StatusCodes.Status400BadRequest, "INVALID_ARGUMENT", "The request contains no messages.");
+        }
+        var decoded = new List<PubsubMessage>(messages.Count);
+        foreach (var message in messages)
+        {
+            if (!TryDecode(message, out var pubsubMessage, out var problem))
+            {
+                return Error(StatusCodes.Status400BadRequest, "INVALID_ARGUMENT", problem);
+            }
+            decoded.Add(pubsubMessage);
+        }
+        // Delivery outlives a client that hangs up: an accepted message is delivered or kept either way.
+        var stopping = lifetime.ApplicationStopping;
+        await Task.WhenAll(decoded.Select(message => DeliverAsync(project, topic, functionName, message, stopping)));
+        return Results.Ok(new PublishResponse(decoded.Select(m => m.MessageId!).ToList()));
+    }
+
+    private bool TryDecode(PublishedMessage message, out PubsubMessage decoded, out string problem)
+    {
+        decoded = null!;
+        problem = "";
+        byte[] data = [];
+        if (message.Data is { Length: > 0 } text)
+        {
+            try
+            {
+                data = Convert.FromBase64String(text);
+            }
+            catch (FormatException)
+            {
+                problem = "Invalid data in message: the data field must be base64.";
+                return false;
+            }
+        }
+        if (data.Length == 0 && message.Attributes is not { Count: > 0 })
+        {
+            problem = "A message must have data or at least one attribute.";
+            return false;
+        }
+        decoded = new PubsubMessage
+        {
+            Data = data,
+            Attributes = message.Attributes,
+            OrderingKey = message.OrderingKey,
+            MessageId = (_idBase + Interlocked.Increment(ref _sequence)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            PublishTime = clock.GetUtcNow(),
+        };
+        return true;
+    }
+
+    private async Task DeliverAsync(string project, string topic, string functionName, PubsubMessage message, CancellationToken cancellationToken)
+    {
+        var request = EventarcRequest.ForPubSubMessage(project, topic, message, $"projects/{project}/subscriptions/eventarc-local-{topic}");
+        var status = 0;
+        for (var attempt = 1; attempt <= delivery.MaxAttempts; attempt++)
+        {
+            status = await InvokeAsync(functionName, request, cancellationToken);
+            if (status is >= 200 and < 300)
+            {
+                return;
+            }
+            logger.LogWarning("{Function} answered {Status} to message {MessageId} (attempt {Attempt} of {MaxAttempts})",
+                functionName, status, message.MessageId, attempt, delivery.MaxAttempts);
+            if (attempt < delivery.MaxAttempts)
+            {
+                await Task.Delay(delivery.Backoff(attempt), clock, cancellationToken);
+            }
+        }
+        await deadLetters.KeepAsync(new DeadLetteredMessage(
+            topic, message.MessageId!, Convert.ToBase64String(message.Data ?? []), message.Attributes,
+            message.PublishTime!.Value, delivery.MaxAttempts, status, clock.GetUtcNow()), cancellationToken);
+        logger.LogError("Message {MessageId} on {Topic} was never acknowledged by {Function}; kept in {DeadLetterDir}",
+            message.MessageId, topic, functionName, deadLetters.Directory);
+    }
+
+    private async Task<int> InvokeAsync(string functionName, EventarcRequest request, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var context = request.ToHttpContext(scope.ServiceProvider, cancellationToken);
+        try
+        {
+            await functions.ByName[functionName](context);
+            return context.Response.StatusCode;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(e, "{Function} threw", functionName);
+            return StatusCodes.Status500InternalServerError;
+        }
+    }
+
+    private static IResult Error(int code, string status, string message) =>
+        Results.Json(GoogleError.Of(code, status, message), statusCode: code);
+}
