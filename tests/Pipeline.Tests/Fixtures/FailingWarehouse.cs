@@ -1,0 +1,16 @@
+using Pipeline.Warehouse;
+using Pipeline.Warehouse.Rows;
+
+namespace Pipeline.Tests.Fixtures;
+
+/// <summary>A warehouse that is down: every write throws, as an unreachable engine would.</summary>
+public sealed class FailingWarehouse : IWarehouse
+{
+    public int Attempts;
+
+    public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Attempts);
+        throw new IOException("warehouse unavailable");
+    }
+}

@@ -1,0 +1,70 @@
+using Pipeline.Warehouse.DuckDb;
+
+namespace Pipeline.Tests.Fixtures;
+
+/// <summary>A real DuckDB warehouse in a temporary directory, with read helpers for assertions.</summary>
+public sealed class TempWarehouse : IAsyncDisposable
+{
+    public TempWarehouse()
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
+        Options = new DuckDbOptions(Path.Combine(Directory, "warehouse.duckdb"));
+        Warehouse = new DuckDbWarehouse(Options);
+    }
+
+    public string Directory { get; }
+
+    public DuckDbOptions Options { get; }
+
+    public DuckDbWarehouse Warehouse { get; }
+
+    public async Task<long> CountAsync(string table)
+    {
+        var rows = await QueryAsync($"SELECT count(*) FROM {table}");
+        return (long)rows[0][0]!;
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> ErrorsAsync()
+    {
+        var rows = await QueryAsync("SELECT source, event_id, payload, error FROM ingest_errors ORDER BY event_id");
+        return rows.Select(r => new DeadLetter((string)r[0]!, (string)r[1]!, (string)r[2]!, (string)r[3]!)).ToList();
+    }
+
+    /// <summary>Runs a test-written query (no user input) and returns its rows as object arrays.</summary>
+    public Task<IReadOnlyList<object?[]>> QueryAsync(string sql) => QueryAsync(Warehouse, sql);
+
+    /// <summary>Runs a test-written query (no user input) on any DuckDB warehouse.</summary>
+    public static async Task<IReadOnlyList<object?[]>> QueryAsync(DuckDbWarehouse warehouse, string sql)
+    {
+        await using var connection = await warehouse.OpenReaderAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Warehouse.DisposeAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory is harmless.
+        }
+    }
+}
+
+public sealed record DeadLetter(string Source, string EventId, string Payload, string Error);

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.TestHost;
+using Pipeline.Local;
+using Pipeline.Local.PubSub;
+using Pipeline.Tests.Fixtures;
+using Pipeline.Warehouse;
+
+namespace Pipeline.Tests.Local;
+
+public sealed class LocalStackTest : IAsyncDisposable
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
+    private WebApplication? _app;
+
+    private async Task<HttpClient> StartAsync(Action<IServiceCollection>? overrides = null)
+    {
+        var builder = LocalStack.CreateBuilder(new LocalOptions(DataDir: _dataDir));
+        builder.WebHost.UseTestServer();
+        builder.Services.AddSingleton(new DeliveryOptions { MaxAttempts = 3, InitialBackoff = TimeSpan.FromMilliseconds(5) });
+        overrides?.Invoke(builder.Services);
+        _app = LocalStack.Build(builder);
+        await _app.StartAsync();
+        return _app.GetTestClient();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task PublishingTheSeedSamples_ReturnsIdsAndStoresOneRowInEachTable()
+    {
+        var client = await StartAsync();
+
+        var interaction = await PublishAsync(client, "user-interaction", Messages.SeedInteraction);
+        var content = await PublishAsync(client, "content-meta", Messages.SeedContent);
+
+        Assert.Equal(HttpStatusCode.OK, interaction.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, content.StatusCode);
+        var ids = (await interaction.Content.ReadFromJsonAsync<PublishResponse>())!.MessageIds;
+        var rows = await QueryAsync("SELECT event_id, user_id FROM user_interaction");
+        Assert.Equal([ids[0], 65045L], Assert.Single(rows));
+        Assert.Single(await QueryAsync("SELECT * FROM content_meta WHERE category_name = 'test_cat2'"));
+    }
+
+    [Fact]
+    public async Task PublishingSeveralMessages_ReturnsDistinctIdsInOrder()
+    {
+        var client = await StartAsync();
+        var messages = Enumerable.Range(1, 20)
+            .Select(i => new { data = Base64($$"""{"user_id":{{i}},"content_id":1,"read_percent":95,"updated_at":"2022-03-27"}""") });
+
+        var response = await client.PostAsJsonAsync("/v1/projects/demo/topics/user-interaction:publish", new { messages });
+
+        var ids = (await response.Content.ReadFromJsonAsync<PublishResponse>())!.MessageIds;
+        Assert.Equal(20, ids.Distinct().Count());
+        var stored = await QueryAsync("SELECT event_id FROM user_interaction ORDER BY user_id");
+        Assert.Equal(ids, stored.Select(r => (string)r[0]!));
+    }
+
+    [Fact]
+    public async Task UnknownTopic_Answers404InPubSubErrorShape()
+    {
+        var client = await StartAsync();
+
+        var response = await PublishAsync(client, "nope", Messages.SeedContent);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("NOT_FOUND", error.GetProperty("status").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"messages":[{"data":"###"}]}""")]
+    [InlineData("""{"messages":[]}""")]
+    [InlineData("""{"messages":[{}]}""")]
+    [InlineData("""{not json""")]
+    public async Task InvalidPublishRequest_Answers400(string body)
+    {
+        var client = await StartAsync();
+
+        var response = await client.PostAsync("/v1/projects/demo/topics/user-interaction:publish", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task FunctionThatNeverAcknowledges_IsRetriedAndTheMessageKept()
+    {
+        var failing = new FailingWarehouse();
+        var client = await StartAsync(services => services.AddSingleton<IWarehouse>(failing));
+
+        var response = await PublishAsync(client, "user-interaction", Messages.SeedInteraction);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, failing.Attempts);
+        var kept = await _app!.Services.GetRequiredService<DeadLetterStore>().ListAsync(default);
+        var message = Assert.Single(kept);
+        Assert.Equal(Messages.SeedInteraction, Encoding.UTF8.GetString(Convert.FromBase64String(message.Data!)));
+        Assert.Equal(500, message.LastStatus);
+        var health = await client.GetFromJsonAsync<JsonElement>("/healthz");
+        Assert.Equal(1, health.GetProperty("deadLetteredMessages").GetInt32());
+    }
+
+    [Fact]
+    public async Task RawFunctionEndpoint_TakesTheProductionCloudEvent()
+    {
+        var client = await StartAsync();
+
+        var response = await client.SendAsync(Messages.PubSub(Messages.SeedContent, "raw-1", "content-meta").ToHttpRequestMessage("/functions/IngestContent"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single(await QueryAsync("SELECT * FROM content_meta WHERE event_id = 'raw-1'"));
+    }
+
+    private static Task<HttpResponseMessage> PublishAsync(HttpClient client, string topic, string record) =>
+        client.PostAsJsonAsync($"/v1/projects/demo/topics/{topic}:publish", new { messages = new[] { new { data = Base64(record) } } });
+
+    private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+
+    private Task<IReadOnlyList<object?[]>> QueryAsync(string sql) =>
+        TempWarehouse.QueryAsync(_app!.Services.GetRequiredService<Pipeline.Warehouse.DuckDb.DuckDbWarehouse>(), sql);
+}
