@@ -28,14 +28,24 @@ public static class FunctionHost
         var builder = CreateBuilder<TFunction>(args, configureServices);
         // Configuration keys are case-insensitive and the command line wins over the environment: --port beats PORT.
         var configuration = builder.Configuration;
-        var port = int.TryParse(configuration["PORT"], out var configuredPort) ? configuredPort : DefaultPort;
-        var address = IsDeployed(configuration) || IsInContainer(configuration) ? IPAddress.Any : IPAddress.Loopback;
+        var (address, port) = ListenEndpoint(configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, port));
         await using var app = builder.Build();
         MapFunction<TFunction>(app);
         app.Logger.LogInformation("Serving function {FunctionTarget} on {Address}:{Port}", typeof(TFunction).FullName, address, port);
         await app.StartAsync(cancellationToken);
         await app.WaitForShutdownAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Where to listen: <c>PORT</c>/<c>--port</c> (default 8080); every interface when deployed or in a container
+    /// (Cloud Run needs 0.0.0.0), loopback otherwise.
+    /// </summary>
+    public static (IPAddress Address, int Port) ListenEndpoint(IConfiguration configuration)
+    {
+        var port = int.TryParse(configuration["PORT"], out var configuredPort) ? configuredPort : DefaultPort;
+        var address = IsDeployed(configuration) || IsInContainer(configuration) ? IPAddress.Any : IPAddress.Loopback;
+        return (address, port);
     }
 
     /// <summary>A builder with the function, its services and the contract's logging; no listener configured.</summary>
