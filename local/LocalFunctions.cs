@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Pipeline.Functions.IngestContent;
 using Pipeline.Functions.IngestInteraction;
+using Pipeline.Functions.UserContent;
 using Pipeline.Hosting;
 
 namespace Pipeline.Local;
@@ -12,6 +13,7 @@ public sealed class LocalFunctions
     {
         ["IngestInteraction"] = FunctionTarget.RequestDelegate<IngestInteractionFunction>(),
         ["IngestContent"] = FunctionTarget.RequestDelegate<IngestContentFunction>(),
+        ["UserContent"] = FunctionTarget.RequestDelegate<UserContentFunction>(),
     };
 
     public IReadOnlyDictionary<string, string> ByTopic { get; } = new Dictionary<string, string>
@@ -24,6 +26,7 @@ public sealed class LocalFunctions
     {
         services.AddFunctionTarget<IngestInteractionFunction>();
         services.AddFunctionTarget<IngestContentFunction>();
+        services.AddFunctionTarget<UserContentFunction>();
         services.AddSingleton<LocalFunctions>();
     }
 }

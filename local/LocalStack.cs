@@ -3,6 +3,7 @@ using System.Text.Json;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Logging;
 using Pipeline.Ingestion;
+using Pipeline.Local.Demo;
 using Pipeline.Local.PubSub;
 using Pipeline.Warehouse.DuckDb;
 
@@ -32,6 +33,7 @@ public static class LocalStack
         services.AddSingleton(new DeliveryOptions());
         services.AddSingleton(new DeadLetterStore(options.DeadLetterDir));
         services.AddSingleton<LocalPubSub>();
+        services.AddSingleton<DemoLoader>();
         return builder;
     }
 
@@ -41,7 +43,9 @@ public static class LocalStack
         app.MapGet("/healthz", async (DeadLetterStore deadLetters, CancellationToken cancellationToken) =>
             Results.Ok(new { status = "ok", deadLetteredMessages = (await deadLetters.ListAsync(cancellationToken)).Count }));
         app.MapPost("/v1/projects/{project}/topics/{topic}:publish", PublishAsync);
-        foreach (var (name, function) in app.Services.GetRequiredService<LocalFunctions>().ByName)
+        var functions = app.Services.GetRequiredService<LocalFunctions>();
+        app.Map("/user_content", branch => branch.Run(functions.ByName["UserContent"]));
+        foreach (var (name, function) in functions.ByName)
         {
             app.Map($"/functions/{name}", branch => branch.Run(function));
         }

@@ -1,4 +1,5 @@
 using Pipeline.Local;
+using Pipeline.Local.Demo;
 
 LocalOptions options;
 try
@@ -12,7 +13,16 @@ catch (ArgumentException e)
 }
 
 await using var app = LocalStack.Build(LocalStack.CreateBuilder(options));
+if (options.Demo)
+{
+    await app.Services.GetRequiredService<DemoLoader>().LoadAsync(new DemoDataset(), CancellationToken.None);
+}
 await app.StartAsync();
 app.Logger.LogInformation("Local stack on http://127.0.0.1:{Port}, data in {DataDir}", options.Port, Path.GetFullPath(options.DataDir));
+if (options.Demo)
+{
+    app.Logger.LogInformation("Try http://127.0.0.1:{Port}/user_content/?user_id={User}&query_date={Date:yyyy-MM-dd}",
+        options.Port, DemoDataset.FeaturedUser, DemoDataset.LastDate);
+}
 await app.WaitForShutdownAsync();
 return 0;

@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Warehouse.DuckDb;
@@ -15,6 +16,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     private readonly RowInserter _interactions;
     private readonly RowInserter _contentMeta;
     private readonly RowInserter _errors;
+    private readonly string _userContentSql;
     private DuckDBConnection? _writer;
 
     public DuckDbWarehouse(DuckDbOptions options)
@@ -26,6 +28,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable
             ["event_id", "content_id", "category_name", "updated_at", "ingested_at"]);
         _errors = new RowInserter(options.Tables.IngestErrors,
             ["source", "event_id", "payload", "error", "received_at"]);
+        _userContentSql = UserContentSql.DuckDb(DuckDbSchema.Quote(options.Tables.Interactions), DuckDbSchema.Quote(options.Tables.ContentMeta));
     }
 
     public TableNames Tables => _options.Tables;
@@ -54,6 +57,24 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable
         {
             _writeLock.Release();
         }
+    }
+
+    public async Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = _userContentSql;
+        command.Parameters.Add(new DuckDBParameter(window.UserId));
+        command.Parameters.Add(new DuckDBParameter(window.FromUtc));
+        command.Parameters.Add(new DuckDBParameter(window.UntilUtc));
+        command.Parameters.Add(new DuckDBParameter(ReadingWindow.FinishedAbovePercent));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var counts = new List<CategoryCount>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts.Add(new CategoryCount(reader.GetString(0), reader.GetInt64(1)));
+        }
+        return counts;
     }
 
     /// <summary>Opens a connection for reading; the schema exists once this returns.</summary>

@@ -1,3 +1,4 @@
+using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Warehouse;
@@ -12,4 +13,7 @@ public interface IWarehouse
     /// Returns only once the rows are durable; throws when they may not be (the caller answers 5xx).
     /// </summary>
     Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Counts the window's distinct finished reads per category (DESIGN §5); empty when nothing matches.</summary>
+    Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken);
 }

@@ -1,4 +1,5 @@
 using Pipeline.Warehouse;
+using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Fixtures;
@@ -9,6 +10,12 @@ public sealed class FailingWarehouse : IWarehouse
     public int Attempts;
 
     public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Attempts);
+        throw new IOException("warehouse unavailable");
+    }
+
+    public Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Attempts);
         throw new IOException("warehouse unavailable");

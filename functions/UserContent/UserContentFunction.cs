@@ -1,0 +1,77 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Pipeline.Hosting;
+using Pipeline.Warehouse;
+using Pipeline.Warehouse.Query;
+
+namespace Pipeline.Functions.UserContent;
+
+/// <summary>
+/// <c>GET /user_content/?user_id=…&amp;query_date=…</c>: the reader's category mix over the 15 dates ending at
+/// query_date, as a flat JSON object <c>{category: share}</c> (DESIGN §5). 400 for bad input, 405 for other methods,
+/// 503 when the warehouse cannot answer.
+/// </summary>
+public sealed class UserContentFunction(IWarehouse warehouse, ILogger<UserContentFunction> logger) : IHttpFunction
+{
+    /// <summary>Category names and messages are written as they are (the body is JSON, never embedded in HTML).</summary>
+    private static readonly JsonWriterOptions s_jsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var cancellationToken = context.RequestAborted;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            context.Response.Headers.Allow = "GET, HEAD";
+            await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, $"method {request.Method} is not allowed; use GET");
+            return;
+        }
+        if (!UserContentQuery.TryParse(request.Query, out var window, out var error))
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+        IReadOnlyList<CategoryCount> counts;
+        try
+        {
+            counts = await warehouse.CountCategoriesAsync(window, cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(e, "UserContent query failed for query_date {QueryDate}", window.QueryDate);
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "the warehouse is unavailable; retry later");
+            return;
+        }
+        await WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            foreach (var (category, share) in CategoryShares.From(counts))
+            {
+                json.WriteNumber(category, share);
+            }
+            json.WriteEndObject();
+        });
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, string message) =>
+        WriteJsonAsync(context, status, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("error", message);
+            json.WriteEndObject();
+        });
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+        await using var json = new Utf8JsonWriter(context.Response.BodyWriter, s_jsonOptions);
+        write(json);
+        await json.FlushAsync(context.RequestAborted);
+    }
+}
