@@ -17,7 +17,7 @@ public static class UserContentQuery
     {
         window = null!;
         if (!TrySingle(query, "user_id", out var userIdText, out error)
-            || !FieldRules.TryParseId("user_id", userIdText, Echo(userIdText), out var userId, out error)
+            || !TryParseUserId(userIdText, out var userId, out error)
             || !TrySingle(query, "query_date", out var dateText, out error)
             || !TryParseDate(dateText, out var queryDate, out error))
         {
@@ -25,6 +25,13 @@ public static class UserContentQuery
         }
         window = new ReadingWindow(userId, queryDate);
         return true;
+    }
+
+    private static bool TryParseUserId(string text, out long userId, out string error)
+    {
+        var problem = FieldRules.ParseId(text, out userId);
+        error = problem == FieldProblem.None ? "" : FieldRules.Describe("user_id", problem, Echo(text));
+        return problem == FieldProblem.None;
     }
 
     private static bool TrySingle(IQueryCollection query, string name, out string value, out string error)

@@ -10,7 +10,7 @@ public static class ContentCategoryRecord
     {
         row = null;
         if (JsonFields.TryReadId(record, "content_id", out var contentId, out error, alias: "pratilipi_id")
-            && JsonFields.TryReadName(record, "category_name", FieldRules.MaxCategoryNameLength, out var category, out error)
+            && JsonFields.TryReadName(record, "category_name", out var category, out error)
             && JsonFields.TryReadTimestamp(record, "updated_at", optional: true, out var updatedAt, out error))
         {
             row = new ContentCategory(eventId, contentId, category, updatedAt);

@@ -2,61 +2,73 @@ using System.Globalization;
 
 namespace Pipeline.Warehouse.Parsing;
 
-/// <summary>The value rules shared by every input format, applied to a field's text.</summary>
+/// <summary>What is wrong with a field's value, if anything.</summary>
+public enum FieldProblem
+{
+    None,
+    Missing,
+    NotAnInteger,
+    Negative,
+    TooLarge,
+    NotANumber,
+    OutOfRange,
+    Empty,
+    TooLong,
+    NotATimestamp,
+}
+
+/// <summary>
+/// The value rules shared by every input format (JSON messages, CSV files, query strings), applied to a field's
+/// text. Checks allocate nothing; <see cref="Describe"/> builds the message, which always starts with the field name.
+/// </summary>
 public static class FieldRules
 {
     public const int MaxCategoryNameLength = 256;
 
-    public static bool TryParseId(string name, string? text, string shown, out long value, out string error)
+    /// <summary>An id: an integer ≥ 0 that fits in int64 (a leading '+' is allowed).</summary>
+    public static FieldProblem ParseId(ReadOnlySpan<char> text, out long value)
     {
-        value = 0;
-        error = "";
-        if (text is not null && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
         {
-            if (value >= 0)
-            {
-                return true;
-            }
-            error = $"{name}: must be ≥ 0, got {shown}";
-            return false;
+            return value >= 0 ? FieldProblem.None : FieldProblem.Negative;
         }
-        error = text is not null && decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > long.MaxValue
-            ? $"{name}: {shown} does not fit in a 64-bit integer"
-            : $"{name}: must be an integer ≥ 0, got {shown}";
-        return false;
+        return decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > long.MaxValue
+            ? FieldProblem.TooLarge
+            : FieldProblem.NotAnInteger;
     }
 
-    public static bool TryParsePercent(string name, string? text, string shown, out double value, out string error)
+    /// <summary>A read percentage: a finite number in [0, 100].</summary>
+    public static FieldProblem ParsePercent(ReadOnlySpan<char> text, out double value)
     {
-        value = 0;
-        error = "";
-        if (text is null || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) || !double.IsFinite(value))
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) || !double.IsFinite(value))
         {
-            error = $"{name}: must be a number, got {shown}";
-            return false;
+            return FieldProblem.NotANumber;
         }
-        if (value is < 0 or > 100)
-        {
-            error = $"{name}: must be between 0 and 100, got {shown}";
-            return false;
-        }
-        return true;
+        return value is < 0 or > 100 ? FieldProblem.OutOfRange : FieldProblem.None;
     }
 
-    public static bool TryCheckName(string name, string text, int maxLength, out string value, out string error)
+    /// <summary>A name: not blank, at most <see cref="MaxCategoryNameLength"/> characters.</summary>
+    public static FieldProblem CheckName(ReadOnlySpan<char> text) =>
+        text.IsWhiteSpace() ? FieldProblem.Empty
+        : text.Length > MaxCategoryNameLength ? FieldProblem.TooLong
+        : FieldProblem.None;
+
+    /// <summary>A timestamp in one of the <see cref="Timestamps"/> forms.</summary>
+    public static FieldProblem ParseTimestamp(ReadOnlySpan<char> text, out DateTime utc) =>
+        Timestamps.TryParseUtc(text, out utc) ? FieldProblem.None : FieldProblem.NotATimestamp;
+
+    /// <summary>The message for a problem, naming the field and showing the value as given.</summary>
+    public static string Describe(string name, FieldProblem problem, string shown) => problem switch
     {
-        value = text;
-        error = "";
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            error = $"{name}: must not be empty";
-            return false;
-        }
-        if (text.Length > maxLength)
-        {
-            error = $"{name}: longer than {maxLength} characters ({text.Length})";
-            return false;
-        }
-        return true;
-    }
+        FieldProblem.Missing => $"{name}: missing",
+        FieldProblem.NotAnInteger => $"{name}: must be an integer ≥ 0, got {shown}",
+        FieldProblem.Negative => $"{name}: must be ≥ 0, got {shown}",
+        FieldProblem.TooLarge => $"{name}: {shown} does not fit in a 64-bit integer",
+        FieldProblem.NotANumber => $"{name}: must be a number, got {shown}",
+        FieldProblem.OutOfRange => $"{name}: must be between 0 and 100, got {shown}",
+        FieldProblem.Empty => $"{name}: must not be empty",
+        FieldProblem.TooLong => $"{name}: longer than {MaxCategoryNameLength} characters",
+        FieldProblem.NotATimestamp => $"{name}: {shown} is not a valid date or timestamp ({Timestamps.AcceptedFormats})",
+        _ => throw new ArgumentOutOfRangeException(nameof(problem), problem, null),
+    };
 }

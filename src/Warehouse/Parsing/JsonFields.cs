@@ -1,77 +1,49 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace Pipeline.Warehouse.Parsing;
 
 /// <summary>
-/// Reads one field of a JSON record by the rules of DESIGN §4. Every error message starts with the field's name.
+/// Reads one field of a JSON record by the <see cref="FieldRules"/>. Numbers may also come as numeric strings.
+/// Errors show the value as it was written in the JSON.
 /// </summary>
 public static class JsonFields
 {
-    /// <summary>An id: an integer ≥ 0 that fits in int64, as a JSON number or a numeric string, read exactly.</summary>
     public static bool TryReadId(JsonElement record, string name, out long value, out string error, string? alias = null)
     {
         value = 0;
-        if (!TryGet(record, name, alias, out var field, out error))
-        {
-            return false;
-        }
-        var text = field.ValueKind switch
-        {
-            JsonValueKind.Number => field.GetRawText(),
-            JsonValueKind.String => field.GetString()!.Trim(),
-            _ => null,
-        };
-        return FieldRules.TryParseId(name, text, field.GetRawText(), out value, out error);
+        return TryGet(record, name, alias, out var field, out error)
+            && Check(name, field, field.ValueKind is JsonValueKind.Number or JsonValueKind.String
+                ? FieldRules.ParseId(Text(field), out value) : FieldProblem.NotAnInteger, out error);
     }
 
-    /// <summary>A read percentage: a finite number in [0, 100], as a JSON number or a numeric string.</summary>
     public static bool TryReadPercent(JsonElement record, string name, out double value, out string error)
     {
         value = 0;
-        if (!TryGet(record, name, null, out var field, out error))
-        {
-            return false;
-        }
-        var text = field.ValueKind switch
-        {
-            JsonValueKind.Number => field.GetRawText(),
-            JsonValueKind.String => field.GetString()!.Trim(),
-            _ => null,
-        };
-        return FieldRules.TryParsePercent(name, text, field.GetRawText(), out value, out error);
+        return TryGet(record, name, null, out var field, out error)
+            && Check(name, field, field.ValueKind is JsonValueKind.Number or JsonValueKind.String
+                ? FieldRules.ParsePercent(Text(field), out value) : FieldProblem.NotANumber, out error);
     }
 
-    /// <summary>A timestamp string in one of the accepted formats, normalised to UTC.</summary>
     public static bool TryReadTimestamp(JsonElement record, string name, bool optional, out DateTime? value, out string error)
     {
         value = null;
         error = "";
         if (!record.TryGetProperty(name, out var field) || field.ValueKind == JsonValueKind.Null)
         {
-            if (optional)
-            {
-                return true;
-            }
-            error = $"{name}: missing";
-            return false;
+            error = optional ? "" : FieldRules.Describe(name, FieldProblem.Missing, "");
+            return optional;
         }
         if (field.ValueKind != JsonValueKind.String)
         {
             error = $"{name}: must be a date or timestamp string, got {field.GetRawText()}";
             return false;
         }
-        if (!Timestamps.TryParseUtc(field.GetString()!, out var utc))
-        {
-            error = $"{name}: '{field.GetString()}' is not a valid date or timestamp ({Timestamps.AcceptedFormats})";
-            return false;
-        }
+        var problem = FieldRules.ParseTimestamp(field.GetString(), out var utc);
         value = utc;
-        return true;
+        return Check(name, field, problem, out error);
     }
 
-    /// <summary>A non-empty string of at most <paramref name="maxLength"/> characters.</summary>
-    public static bool TryReadName(JsonElement record, string name, int maxLength, out string value, out string error)
+    public static bool TryReadName(JsonElement record, string name, out string value, out string error)
     {
         value = "";
         if (!TryGet(record, name, null, out var field, out error))
@@ -83,7 +55,17 @@ public static class JsonFields
             error = $"{name}: must be a string, got {field.GetRawText()}";
             return false;
         }
-        return FieldRules.TryCheckName(name, field.GetString()!, maxLength, out value, out error);
+        value = field.GetString()!;
+        return Check(name, field, FieldRules.CheckName(value), out error);
+    }
+
+    private static string Text(JsonElement field) =>
+        field.ValueKind == JsonValueKind.String ? field.GetString()!.Trim() : field.GetRawText();
+
+    private static bool Check(string name, JsonElement field, FieldProblem problem, out string error)
+    {
+        error = problem == FieldProblem.None ? "" : FieldRules.Describe(name, problem, field.GetRawText());
+        return problem == FieldProblem.None;
     }
 
     private static bool TryGet(JsonElement record, string name, string? alias, out JsonElement field, out string error)
@@ -94,7 +76,7 @@ public static class JsonFields
         {
             return true;
         }
-        error = alias is null ? $"{name}: missing" : $"{name}: missing (also looked for {alias})";
+        error = alias is null ? FieldRules.Describe(name, FieldProblem.Missing, "") : $"{name}: missing (also looked for {alias})";
         return false;
     }
 }

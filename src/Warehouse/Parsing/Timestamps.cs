@@ -24,9 +24,14 @@ public static class Timestamps
         "yyyy-MM-dd'T'HH:mmK",
     ];
 
-    public static bool TryParseUtc(string text, out DateTime utc)
+    public static bool TryParseUtc(ReadOnlySpan<char> text, out DateTime utc)
     {
-        if (DateTimeOffset.TryParseExact(text.Trim(), s_formats, CultureInfo.InvariantCulture,
+        text = text.Trim();
+        if (TryParseCommon(text, out utc))
+        {
+            return true;
+        }
+        if (DateTimeOffset.TryParseExact(text, s_formats, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
         {
             var ticks = parsed.UtcTicks;
@@ -35,5 +40,43 @@ public static class Timestamps
         }
         utc = default;
         return false;
+    }
+
+    /// <summary>The two forms dumps are made of, <c>YYYY-MM-DD</c> and <c>YYYY-MM-DD HH:MM:SS</c>, without the general parser.</summary>
+    private static bool TryParseCommon(ReadOnlySpan<char> text, out DateTime utc)
+    {
+        utc = default;
+        if ((text.Length != 10 && (text.Length != 19 || text[10] is not (' ' or 'T') || text[13] != ':' || text[16] != ':'))
+            || text[4] != '-' || text[7] != '-'
+            || !TryDigits(text[..4], out var year) || !TryDigits(text.Slice(5, 2), out var month) || !TryDigits(text.Slice(8, 2), out var day)
+            || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+        {
+            return false;
+        }
+        var hour = 0;
+        var minute = 0;
+        var second = 0;
+        if (text.Length == 19
+            && (!TryDigits(text.Slice(11, 2), out hour) || !TryDigits(text.Slice(14, 2), out minute) || !TryDigits(text.Slice(17, 2), out second)
+                || hour > 23 || minute > 59 || second > 59))
+        {
+            return false;
+        }
+        utc = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc);
+        return true;
+    }
+
+    private static bool TryDigits(ReadOnlySpan<char> digits, out int value)
+    {
+        value = 0;
+        foreach (var c in digits)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return true;
     }
 }

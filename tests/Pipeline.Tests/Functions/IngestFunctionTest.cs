@@ -94,7 +94,7 @@ public sealed class IngestFunctionTest : IAsyncLifetime
     [InlineData("""{"content_id": 12345, "read_percent": 92, "updated_at": "2022-03-27"}""", "user_id: missing")]
     [InlineData("""{"user_id": 65045, "content_id": 12345, "read_percent": 250, "updated_at": "2022-03-27"}""", "read_percent: must be between 0 and 100, got 250")]
     [InlineData("""{"user_id": -5, "content_id": 12345, "read_percent": 92, "updated_at": "2022-03-27"}""", "user_id: must be ≥ 0, got -5")]
-    [InlineData("""{"user_id": 65045, "content_id": 12345, "read_percent": 92, "updated_at": "2022-02-30"}""", "updated_at: '2022-02-30' is not a valid date")]
+    [InlineData("""{"user_id": 65045, "content_id": 12345, "read_percent": 92, "updated_at": "2022-02-30"}""", "updated_at: \"2022-02-30\" is not a valid date")]
     public async Task MalformedMessage_IsAcknowledgedAndDeadLetteredWithItsPayload(string body, string reason)
     {
         var response = await _interactions.SendAsync(Messages.PubSub(body, "bad-1"));

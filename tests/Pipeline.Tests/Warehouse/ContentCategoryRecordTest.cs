@@ -30,7 +30,7 @@ public sealed class ContentCategoryRecordTest
     [InlineData("""{"content_id": 1, "category_name": ""}""", "category_name: must not be empty")]
     [InlineData("""{"content_id": 1, "category_name": "   "}""", "category_name: must not be empty")]
     [InlineData("""{"content_id": 1, "category_name": 7}""", "category_name: must be a string, got 7")]
-    [InlineData("""{"content_id": 1, "category_name": "x", "updated_at": "2022-02-30"}""", "updated_at: '2022-02-30' is not a valid date or timestamp (expected YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.f] or ISO-8601 with Z or an offset)")]
+    [InlineData("""{"content_id": 1, "category_name": "x", "updated_at": "2022-02-30"}""", "updated_at: \"2022-02-30\" is not a valid date or timestamp (expected YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.f] or ISO-8601 with Z or an offset)")]
     public void InvalidRecord_ReasonNamesTheField(string json, string reason)
     {
         Assert.False(ContentCategoryRecord.TryRead(Json(json), "e", out _, out var error));
@@ -43,7 +43,7 @@ public sealed class ContentCategoryRecordTest
         var json = $$"""{"content_id": 1, "category_name": "{{new string('a', 257)}}"}""";
 
         Assert.False(ContentCategoryRecord.TryRead(Json(json), "e", out _, out var error));
-        Assert.Equal("category_name: longer than 256 characters (257)", error);
+        Assert.Equal("category_name: longer than 256 characters", error);
         Assert.True(ContentCategoryRecord.TryRead(Json(json.Replace(new string('a', 257), new string('a', 256))), "e", out _, out _));
     }
 

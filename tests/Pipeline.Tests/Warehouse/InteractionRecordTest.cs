@@ -92,7 +92,7 @@ public sealed class InteractionRecordTest
         var json = $$"""{"user_id": 1, "content_id": 2, "read_percent": 3, "updated_at": "{{text}}"}""";
 
         Assert.False(InteractionRecord.TryRead(JsonDocument.Parse(json).RootElement, "e", out _, out var error));
-        Assert.StartsWith($"updated_at: '{text}' is not a valid date or timestamp", error);
+        Assert.StartsWith($"updated_at: \"{text}\" is not a valid date or timestamp", error);
     }
 
     private static Interaction Read(string json)

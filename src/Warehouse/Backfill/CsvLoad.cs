@@ -1,0 +1,26 @@
+using Pipeline.Warehouse.Ingest;
+
+namespace Pipeline.Warehouse.Backfill;
+
+/// <summary>
+/// One backfill attempt: a CSV object (one generation of it) to load into one table.
+/// Loads are idempotent per (<see cref="ObjectUri"/>, <see cref="Generation"/>).
+/// </summary>
+/// <param name="ObjectUri"><c>gs://bucket/object</c> (or <c>file:///path</c> for a direct local load).</param>
+/// <param name="MaxBadRows">More bad rows than this and the file fails whole, loading nothing.</param>
+public sealed record CsvLoad(string ObjectUri, long Generation, RecordKind Target, int MaxBadRows = CsvLoad.DefaultMaxBadRows)
+{
+    public const int DefaultMaxBadRows = 1000;
+
+    public static CsvLoad ForObject(string bucket, string objectName, long generation, RecordKind target, int maxBadRows = DefaultMaxBadRows) =>
+        new($"gs://{bucket}/{objectName}", generation, target, maxBadRows);
+
+    /// <summary>Rows of this object, any generation, have event ids starting with this.</summary>
+    public string ObjectEventIdPrefix => ObjectUri + "#";
+
+    /// <summary>Rows of this generation have event ids <c>gs://bucket/object#generation:line</c>.</summary>
+    public string EventIdPrefix => $"{ObjectUri}#{Generation}:";
+
+    /// <summary>The <c>compressed</c> flag by name: <c>*.csv.gz</c> is gzip.</summary>
+    public bool IsGzip => ObjectUri.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+}
