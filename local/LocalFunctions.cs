@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Pipeline.Functions.BackfillCsv;
 using Pipeline.Functions.IngestContent;
 using Pipeline.Functions.IngestInteraction;
 using Pipeline.Functions.UserContent;
@@ -14,6 +15,7 @@ public sealed class LocalFunctions
         ["IngestInteraction"] = FunctionTarget.RequestDelegate<IngestInteractionFunction>(),
         ["IngestContent"] = FunctionTarget.RequestDelegate<IngestContentFunction>(),
         ["UserContent"] = FunctionTarget.RequestDelegate<UserContentFunction>(),
+        ["BackfillCsv"] = FunctionTarget.RequestDelegate<BackfillCsvFunction>(),
     };
 
     public IReadOnlyDictionary<string, string> ByTopic { get; } = new Dictionary<string, string>
@@ -27,6 +29,8 @@ public sealed class LocalFunctions
         services.AddFunctionTarget<IngestInteractionFunction>();
         services.AddFunctionTarget<IngestContentFunction>();
         services.AddFunctionTarget<UserContentFunction>();
+        services.AddFunctionTarget<BackfillCsvFunction>();
+        services.AddSingleton(new BackfillOptions());
         services.AddSingleton<LocalFunctions>();
     }
 }

@@ -7,6 +7,9 @@ public sealed record LocalOptions(int Port = 8000, string DataDir = ".data", boo
 
     public string DeadLetterDir => Path.Combine(DataDir, "dead-letter");
 
+    /// <summary>The local stand-in for the dump bucket: files under <c>user_interaction/</c> and <c>content_meta/</c> are loaded.</summary>
+    public string BucketDir => Path.Combine(DataDir, "bucket");
+
     public static LocalOptions Parse(IReadOnlyList<string> args)
     {
         var options = new LocalOptions();

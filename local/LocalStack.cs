@@ -3,6 +3,7 @@ using System.Text.Json;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Logging;
 using Pipeline.Ingestion;
+using Pipeline.Local.Bucket;
 using Pipeline.Local.Demo;
 using Pipeline.Local.PubSub;
 using Pipeline.Warehouse.DuckDb;
@@ -27,12 +28,15 @@ public static class LocalStack
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddDuckDbWarehouse(new DuckDbOptions(options.DatabasePath));
+        services.AddDuckDbWarehouse(new DuckDbOptions(options.DatabasePath) { BucketDirectory = options.BucketDir });
         services.AddPubSubIngestion();
         LocalFunctions.Register(services);
         services.AddSingleton(new DeliveryOptions());
         services.AddSingleton(new DeadLetterStore(options.DeadLetterDir));
+        services.AddSingleton<FunctionInvoker>();
         services.AddSingleton<LocalPubSub>();
+        services.AddSingleton<LocalBucketWatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<LocalBucketWatcher>());
         services.AddSingleton<DemoLoader>();
         return builder;
     }
@@ -43,6 +47,19 @@ public static class LocalStack
         app.MapGet("/healthz", async (DeadLetterStore deadLetters, CancellationToken cancellationToken) =>
             Results.Ok(new { status = "ok", deadLetteredMessages = (await deadLetters.ListAsync(cancellationToken)).Count }));
         app.MapPost("/v1/projects/{project}/topics/{topic}:publish", PublishAsync);
+        app.MapGet("/local/loads", async (DuckDbWarehouse warehouse, CancellationToken cancellationToken) =>
+            (await warehouse.ReadLoadLogAsync(cancellationToken)).Select(entry => new
+            {
+                @object = entry.Object,
+                generation = entry.Generation,
+                target = entry.Target,
+                status = entry.Status,
+                rows_loaded = entry.RowsLoaded,
+                rows_rejected = entry.RowsRejected,
+                error = entry.Error,
+                started_at = entry.StartedAt,
+                finished_at = entry.FinishedAt,
+            }));
         var functions = app.Services.GetRequiredService<LocalFunctions>();
         app.Map("/user_content", branch => branch.Run(functions.ByName["UserContent"]));
         foreach (var (name, function) in functions.ByName)

@@ -1,5 +1,11 @@
 using Pipeline.Local;
+using Pipeline.Local.Commands;
 using Pipeline.Local.Demo;
+
+if (args is ["load", .. var loadArgs])
+{
+    return await LoadCommand.RunAsync(loadArgs, CancellationToken.None);
+}
 
 LocalOptions options;
 try
@@ -9,6 +15,7 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine($"   or: {LoadCommand.Usage}");
     return 2;
 }
 

@@ -1,25 +1,57 @@
+using System.Globalization;
+using Pipeline.Local.Bucket;
 using Pipeline.Warehouse;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Warehouse.Backfill;
+using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Local.Demo;
 
-/// <summary>Writes the <see cref="DemoDataset"/> into the warehouse; idempotent, so a second <c>--demo</c> adds nothing.</summary>
-public sealed class DemoLoader(IWarehouse warehouse, TimeProvider clock, ILogger<DemoLoader> logger)
+/// <summary>
+/// <c>--demo</c>: writes the <see cref="DemoDataset"/> as two CSV dumps into the local bucket (once) and loads
+/// them before the stack starts, exactly as BackfillCsv would, so the seed's URL answers at once. The bucket
+/// watcher later sees the same generations and skips them.
+/// </summary>
+public sealed class DemoLoader(IWarehouse warehouse, LocalOptions options, ILogger<DemoLoader> logger)
 {
-    private const int BatchSize = 10_000;
+    public const string ContentObject = "content_meta/demo-content-meta.csv";
+    public const string InteractionObject = "user_interaction/demo-user-interaction.csv";
 
     public async Task LoadAsync(DemoDataset dataset, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var chunk in dataset.ContentCategories().Chunk(BatchSize))
+        await LoadAsync(ContentObject, RecordKind.ContentCategory, writer =>
         {
-            await warehouse.WriteAsync(new IngestBatch([], chunk, [], now), cancellationToken);
-        }
-        foreach (var chunk in dataset.Interactions().Chunk(BatchSize))
+            writer.WriteLine("content_id,category_name");
+            foreach (var row in dataset.ContentCategories())
+            {
+                writer.WriteLine(FormattableString.Invariant($"{row.ContentId},{row.CategoryName}"));
+            }
+        }, cancellationToken);
+        await LoadAsync(InteractionObject, RecordKind.Interaction, writer =>
         {
-            await warehouse.WriteAsync(new IngestBatch(chunk, [], [], now), cancellationToken);
+            writer.WriteLine("user_id,pratilipi_id,read_percent,updated_at");
+            foreach (var row in dataset.Interactions())
+            {
+                writer.WriteLine(FormattableString.Invariant($"{row.UserId},{row.ContentId},{row.ReadPercent},{row.UpdatedAt:yyyy-MM-dd HH:mm:ss}"));
+            }
+        }, cancellationToken);
+    }
+
+    private async Task LoadAsync(string objectName, RecordKind target, Action<TextWriter> write, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(options.BucketDir, objectName);
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var partial = path + ".partial";
+            await using (var writer = new StreamWriter(partial))
+            {
+                write(writer);
+            }
+            File.Move(partial, path);
         }
-        logger.LogInformation("Demo data loaded: {Interactions} interactions, user {User} is the featured reader up to {Date:yyyy-MM-dd}",
-            DemoDataset.InteractionCount, DemoDataset.FeaturedUser, DemoDataset.LastDate);
+        var generation = (File.GetLastWriteTimeUtc(path) - DateTime.UnixEpoch).Ticks / 10;
+        var outcome = await warehouse.LoadCsvAsync(CsvLoad.ForObject(LocalBucketWatcher.BucketName, objectName, generation, target), cancellationToken);
+        logger.LogInformation("Demo dump {Object}: {Status}, {Rows} rows", objectName, outcome.Status,
+            outcome.RowsLoaded.ToString(CultureInfo.InvariantCulture));
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Pipeline.Hosting.Eventarc;
 using Pipeline.Hosting.Events;
 
@@ -12,7 +11,7 @@ namespace Pipeline.Local.PubSub;
 /// </summary>
 public sealed class LocalPubSub(
     LocalFunctions functions,
-    IServiceScopeFactory scopes,
+    FunctionInvoker invoker,
     DeadLetterStore deadLetters,
     DeliveryOptions delivery,
     TimeProvider clock,
@@ -86,7 +85,7 @@ public sealed class LocalPubSub(
         var status = 0;
         for (var attempt = 1; attempt <= delivery.MaxAttempts; attempt++)
         {
-            status = await InvokeAsync(functionName, request, cancellationToken);
+            status = await invoker.InvokeAsync(functionName, request, cancellationToken);
             if (status is >= 200 and < 300)
             {
                 return;
@@ -103,22 +102,6 @@ public sealed class LocalPubSub(
             message.PublishTime!.Value, delivery.MaxAttempts, status, clock.GetUtcNow()), cancellationToken);
         logger.LogError("Message {MessageId} on {Topic} was never acknowledged by {Function}; kept in {DeadLetterDir}",
             message.MessageId, topic, functionName, deadLetters.Directory);
-    }
-
-    private async Task<int> InvokeAsync(string functionName, EventarcRequest request, CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var context = request.ToHttpContext(scope.ServiceProvider, cancellationToken);
-        try
-        {
-            await functions.ByName[functionName](context);
-            return context.Response.StatusCode;
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-        {
-            logger.LogError(e, "{Function} threw", functionName);
-            return StatusCodes.Status500InternalServerError;
-        }
     }
 
     private static IResult Error(int code, string status, string message) =>

@@ -5,5 +5,8 @@ public sealed record DuckDbOptions(string DatabasePath)
 {
     public TableNames Tables { get; init; } = new();
 
+    /// <summary>Where <c>gs://&lt;bucket&gt;/&lt;object&gt;</c> is found locally: <c>&lt;BucketDirectory&gt;/&lt;object&gt;</c>.</summary>
+    public string? BucketDirectory { get; init; }
+
     public string ConnectionString => $"Data Source={DatabasePath}";
 }

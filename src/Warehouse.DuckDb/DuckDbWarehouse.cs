@@ -9,7 +9,7 @@ namespace Pipeline.Warehouse.DuckDb;
 /// serialising writers inside it avoids transaction conflicts), short-lived reader connections.
 /// Tables are created on first use. Each batch is written in one transaction, so it lands whole or not at all.
 /// </summary>
-public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable
+public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
 {
     private readonly DuckDbOptions _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -45,11 +45,11 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable
             var connection = await WriterAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var at = batch.ReceivedAt;
-            await _interactions.InsertAsync(connection, DistinctBy(batch.Interactions, r => r.EventId),
+            _interactions.Insert(connection, DistinctBy(batch.Interactions, r => r.EventId),
                 r => [r.EventId, r.UserId, r.ContentId, r.ReadPercent, r.UpdatedAt, at], cancellationToken);
-            await _contentMeta.InsertAsync(connection, DistinctBy(batch.ContentCategories, r => r.EventId),
+            _contentMeta.Insert(connection, DistinctBy(batch.ContentCategories, r => r.EventId),
                 r => [r.EventId, r.ContentId, r.CategoryName, r.UpdatedAt, at], cancellationToken);
-            await _errors.InsertAsync(connection, DistinctBy(batch.Errors, r => (r.Source, r.EventId)),
+            _errors.Insert(connection, DistinctBy(batch.Errors, r => (r.Source, r.EventId)),
                 r => [r.Source, r.EventId, r.Payload, r.Error, at], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

@@ -12,13 +12,14 @@ internal sealed class RowInserter(string table, IReadOnlyList<string> columns)
     private const int RowsPerStatement = 128;
     private readonly Dictionary<int, string> _statements = [];
 
-    public async Task InsertAsync<TRow>(
+    public void Insert<TRow>(
         DuckDBConnection connection, IReadOnlyList<TRow> rows, Func<TRow, object?[]> values, CancellationToken cancellationToken)
     {
         for (var start = 0; start < rows.Count; start += RowsPerStatement)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var count = Math.Min(RowsPerStatement, rows.Count - start);
-            await using var command = connection.CreateCommand();
+            using var command = connection.CreateCommand();
             command.CommandText = Statement(count);
             for (var i = start; i < start + count; i++)
             {
@@ -27,7 +28,7 @@ internal sealed class RowInserter(string table, IReadOnlyList<string> columns)
                     command.Parameters.Add(new DuckDBParameter(value ?? DBNull.Value));
                 }
             }
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            command.ExecuteNonQuery();
         }
     }
 

@@ -1,3 +1,4 @@
+using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
@@ -16,4 +17,12 @@ public interface IWarehouse
 
     /// <summary>Counts the window's distinct finished reads per category (DESIGN §5); empty when nothing matches.</summary>
     Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Loads one CSV object (DESIGN §6) exactly once per (object, generation): good rows into the target table,
+    /// bad rows to the dead-letter table, a newer generation replacing an older one's rows, the outcome recorded in
+    /// <c>load_log</c>. A file that cannot be loaded is a <see cref="LoadStatus.Failed"/> outcome, not an exception;
+    /// exceptions mean the warehouse itself failed (the caller answers 5xx).
+    /// </summary>
+    Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken);
 }

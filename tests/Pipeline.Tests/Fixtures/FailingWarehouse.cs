@@ -1,4 +1,5 @@
 using Pipeline.Warehouse;
+using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
@@ -10,6 +11,12 @@ public sealed class FailingWarehouse : IWarehouse
     public int Attempts;
 
     public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Attempts);
+        throw new IOException("warehouse unavailable");
+    }
+
+    public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Attempts);
         throw new IOException("warehouse unavailable");

@@ -8,7 +8,7 @@ public sealed class TempWarehouse : IAsyncDisposable
     public TempWarehouse()
     {
         Directory = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
-        Options = new DuckDbOptions(Path.Combine(Directory, "warehouse.duckdb"));
+        Options = new DuckDbOptions(Path.Combine(Directory, "warehouse.duckdb")) { BucketDirectory = Path.Combine(Directory, "bucket") };
         Warehouse = new DuckDbWarehouse(Options);
     }
 
@@ -17,6 +17,15 @@ public sealed class TempWarehouse : IAsyncDisposable
     public DuckDbOptions Options { get; }
 
     public DuckDbWarehouse Warehouse { get; }
+
+    /// <summary>Writes a file into the local bucket directory; returns its object name.</summary>
+    public string PutObject(string objectName, byte[] content)
+    {
+        var path = Path.Combine(Options.BucketDirectory!, objectName);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, content);
+        return objectName;
+    }
 
     public async Task<long> CountAsync(string table)
     {

@@ -28,14 +28,15 @@ public sealed class UserContentPropertyTest
                 return rows.Count == 0 ? rows : [.. rows, .. redelivered.Select(i => rows[i % rows.Count])];
             });
 
-    private static readonly Gen<ContentCategory> s_category =
-        Gen.Select(Gen.Int[0, 1000], Gen.Long[1, 7], Gen.Int[0, 3])
-            .Select((id, content, category) => new ContentCategory($"c{id}", content, "abcd"[category].ToString(), null));
+    /// <summary>Category rows with distinct event ids; the same (content, category) pair may occur several times.</summary>
+    private static readonly Gen<List<ContentCategory>> s_categories =
+        Gen.Select(Gen.Long[1, 7], Gen.Int[0, 3]).List[0, 20]
+            .Select(pairs => pairs.Select((p, i) => new ContentCategory($"c{i}", p.Item1, "abcd"[p.Item2].ToString(), null)).ToList());
 
     [Fact]
     public async Task Endpoint_MatchesCountsComputedFromRawRows()
     {
-        await Gen.Select(s_deliveries, s_category.List[0, 20], Gen.Long[1, 3], Gen.Int[0, 39])
+        await Gen.Select(s_deliveries, s_categories, Gen.Long[1, 3], Gen.Int[0, 39])
             .SampleAsync(async (interactions, categories, userId, dayOffset) =>
             {
                 var queryDate = DateOnly.FromDateTime(s_origin).AddDays(dayOffset);
@@ -72,7 +73,7 @@ public sealed class UserContentPropertyTest
         List<Interaction> interactions, List<ContentCategory> categories, long userId, DateOnly queryDate)
     {
         await using var store = new TempWarehouse();
-        await store.Warehouse.WriteAsync(new IngestBatch(interactions, categories.DistinctBy(c => c.EventId).ToList(), [], DateTime.UtcNow), default);
+        await store.Warehouse.WriteAsync(new IngestBatch(interactions, categories, [], DateTime.UtcNow), default);
         await using var server = await FunctionTestServer<UserContentFunction>.StartAsync(services => services.AddSingleton<IWarehouse>(store.Warehouse));
         using var client = server.CreateClient();
         return (await client.GetFromJsonAsync<Dictionary<string, double>>($"/user_content/?user_id={userId}&query_date={queryDate:yyyy-MM-dd}"))!;

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using CloudNative.CloudEvents;
+using Pipeline.Hosting;
+using Pipeline.Hosting.Events;
+using Pipeline.Warehouse;
+using Pipeline.Warehouse.Backfill;
+using Pipeline.Warehouse.Ingest;
+
+namespace Pipeline.Functions.BackfillCsv;
+
+/// <summary>
+/// Eventarc trigger on "object finalized" in the dump bucket: loads <c>user_interaction/*.csv[.gz]</c> and
+/// <c>content_meta/*.csv[.gz]</c> exactly once per object generation (DESIGN §6). Every other object or event is
+/// acknowledged and ignored with one log line; the outcome of each load is a <c>load_log</c> row.
+/// </summary>
+public sealed class BackfillCsvFunction(
+    IWarehouse warehouse, BackfillOptions options, TimeProvider clock, ILogger<BackfillCsvFunction> logger)
+    : ICloudEventFunction<StorageObjectData>, IUndecodableEventHandler
+{
+    private const string Source = "BackfillCsv";
+
+    public async Task HandleAsync(CloudEvent cloudEvent, StorageObjectData data, CancellationToken cancellationToken)
+    {
+        if (cloudEvent.Type != EventTypes.ObjectFinalized)
+        {
+            logger.LogInformation("Ignored event {EventId}: type {EventType} is not {Expected}", cloudEvent.Id, cloudEvent.Type, EventTypes.ObjectFinalized);
+            return;
+        }
+        if (data.Bucket is not { Length: > 0 } bucket || data.Name is not { Length: > 0 } name || data.Generation is not { } generation)
+        {
+            await HandleUndecodableAsync(cloudEvent, "the finalized object has no bucket, name or generation", cancellationToken);
+            return;
+        }
+        if (options.TargetOf(name) is not { } target)
+        {
+            logger.LogInformation("Ignored gs://{Bucket}/{Object}: not a .csv or .csv.gz under {InteractionPrefix} or {ContentPrefix}",
+                bucket, name, options.InteractionPrefix, options.ContentPrefix);
+            return;
+        }
+        var load = CsvLoad.ForObject(bucket, name, generation, target, options.MaxBadRows);
+        var outcome = await warehouse.LoadCsvAsync(load, cancellationToken);
+        logger.Log(outcome.Status == LoadStatus.Failed ? LogLevel.Warning : LogLevel.Information,
+            "Backfill {Object}#{Generation} {Status}: {RowsLoaded} rows loaded, {RowsRejected} rejected{Error}",
+            load.ObjectUri, generation, outcome.Status, outcome.RowsLoaded, outcome.RowsRejected,
+            outcome.Error is null ? "" : "; " + outcome.Error);
+    }
+
+    /// <summary>A payload that is not a storage object: kept whole in the dead-letter table, then acknowledged.</summary>
+    public Task HandleUndecodableAsync(CloudEvent cloudEvent, string reason, CancellationToken cancellationToken)
+    {
+        var payload = cloudEvent.Data is JsonElement element ? element.GetRawText() : cloudEvent.Data?.ToString() ?? "";
+        logger.LogWarning("Dead-lettered event {EventId}: {Reason}", cloudEvent.Id, reason);
+        return warehouse.WriteAsync(
+            MessageIngest.Undecodable(Source, cloudEvent.Id ?? "", payload, reason, clock.GetUtcNow().UtcDateTime), cancellationToken);
+    }
+}

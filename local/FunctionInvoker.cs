@@ -1,0 +1,26 @@
+using Pipeline.Hosting.Eventarc;
+
+namespace Pipeline.Local;
+
+/// <summary>
+/// Delivers an Eventarc-style request to a hosted function in-process (no socket, same HTTP pipeline code) and
+/// returns its status code, as the platform would see it. A function that throws counts as a 500.
+/// </summary>
+public sealed class FunctionInvoker(LocalFunctions functions, IServiceScopeFactory scopes, ILogger<FunctionInvoker> logger)
+{
+    public async Task<int> InvokeAsync(string functionName, EventarcRequest request, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var context = request.ToHttpContext(scope.ServiceProvider, cancellationToken);
+        try
+        {
+            await functions.ByName[functionName](context);
+            return context.Response.StatusCode;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(e, "{Function} threw", functionName);
+            return StatusCodes.Status500InternalServerError;
+        }
+    }
+}
