@@ -1,8 +1,12 @@
 namespace Pipeline.Local;
 
-/// <summary>The local stack's command line: <c>[--port 8000] [--data-dir .data] [--demo]</c>.</summary>
-public sealed record LocalOptions(int Port = 8000, string DataDir = ".data", bool Demo = false)
+/// <summary>The local stack's command line: <c>[--port 8000] [--data-dir .data] [--demo] [--warehouse duckdb|bigquery]</c>.</summary>
+public sealed record LocalOptions(int Port = 8000, string DataDir = ".data", bool Demo = false, string Warehouse = "duckdb")
 {
+    public const string Usage = "[--port 8000] [--data-dir .data] [--demo] [--warehouse duckdb|bigquery]";
+
+    public bool OnBigQuery => Warehouse == "bigquery";
+
     public string DatabasePath => Path.Combine(DataDir, "warehouse.duckdb");
 
     public string DeadLetterDir => Path.Combine(DataDir, "dead-letter");
@@ -20,10 +24,13 @@ public sealed record LocalOptions(int Port = 8000, string DataDir = ".data", boo
                 "--port" => options with { Port = ParsePort(Value(args, ref i)) },
                 "--data-dir" => options with { DataDir = Value(args, ref i) },
                 "--demo" => options with { Demo = true },
-                var other => throw new ArgumentException($"Unknown argument '{other}'. Usage: [--port 8000] [--data-dir .data] [--demo]"),
+                "--warehouse" => options with { Warehouse = Value(args, ref i) },
+                var other => throw new ArgumentException($"Unknown argument '{other}'. Usage: {Usage}"),
             };
         }
-        return options;
+        return options.Warehouse is "duckdb" or "bigquery"
+            ? options.OnBigQuery && options.Demo ? throw new ArgumentException("--demo fills the local DuckDB warehouse; it cannot be combined with --warehouse bigquery.") : options
+            : throw new ArgumentException($"--warehouse must be duckdb or bigquery, got '{options.Warehouse}'.");
     }
 
     private static string Value(IReadOnlyList<string> args, ref int i) =>

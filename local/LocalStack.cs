@@ -6,6 +6,7 @@ using Pipeline.Ingestion;
 using Pipeline.Local.Bucket;
 using Pipeline.Local.Demo;
 using Pipeline.Local.PubSub;
+using Pipeline.Warehouse.BigQuery;
 using Pipeline.Warehouse.DuckDb;
 
 namespace Pipeline.Local;
@@ -28,15 +29,23 @@ public static class LocalStack
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddDuckDbWarehouse(new DuckDbOptions(options.DatabasePath) { BucketDirectory = options.BucketDir });
+        if (options.OnBigQuery)
+        {
+            // GOOGLE_CLOUD_PROJECT, BIGQUERY_DATASET, BIGQUERY_LOCATION and Application Default Credentials.
+            services.AddBigQueryWarehouse(builder.Configuration);
+        }
+        else
+        {
+            services.AddDuckDbWarehouse(new DuckDbOptions(options.DatabasePath) { BucketDirectory = options.BucketDir });
+            services.AddSingleton<LocalBucketWatcher>();
+            services.AddHostedService(provider => provider.GetRequiredService<LocalBucketWatcher>());
+        }
         services.AddPubSubIngestion();
         LocalFunctions.Register(services);
         services.AddSingleton(new DeliveryOptions());
         services.AddSingleton(new DeadLetterStore(options.DeadLetterDir));
         services.AddSingleton<FunctionInvoker>();
         services.AddSingleton<LocalPubSub>();
-        services.AddSingleton<LocalBucketWatcher>();
-        services.AddHostedService(provider => provider.GetRequiredService<LocalBucketWatcher>());
         services.AddSingleton<DemoLoader>();
         return builder;
     }
@@ -47,8 +56,10 @@ public static class LocalStack
         app.MapGet("/healthz", async (DeadLetterStore deadLetters, CancellationToken cancellationToken) =>
             Results.Ok(new { status = "ok", deadLetteredMessages = (await deadLetters.ListAsync(cancellationToken)).Count }));
         app.MapPost("/v1/projects/{project}/topics/{topic}:publish", PublishAsync);
-        app.MapGet("/local/loads", async (DuckDbWarehouse warehouse, CancellationToken cancellationToken) =>
-            (await warehouse.ReadLoadLogAsync(cancellationToken)).Select(entry => new
+        app.MapGet("/local/loads", async (IServiceProvider services, CancellationToken cancellationToken) =>
+            services.GetService<DuckDbWarehouse>() is not { } warehouse
+                ? Results.Json(new { error = "the load log is in BigQuery: query the load_log table" }, statusCode: 404)
+                : Results.Ok((await warehouse.ReadLoadLogAsync(cancellationToken)).Select(entry => new
             {
                 @object = entry.Object,
                 generation = entry.Generation,
@@ -59,7 +70,7 @@ public static class LocalStack
                 error = entry.Error,
                 started_at = entry.StartedAt,
                 finished_at = entry.FinishedAt,
-            }));
+            })));
         var functions = app.Services.GetRequiredService<LocalFunctions>();
         app.Map("/user_content", branch => branch.Run(functions.ByName["UserContent"]));
         foreach (var (name, function) in functions.ByName)

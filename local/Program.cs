@@ -15,6 +15,7 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine($"Usage: {LocalOptions.Usage}");
     Console.Error.WriteLine($"   or: {LoadCommand.Usage}");
     return 2;
 }

@@ -1,7 +1,7 @@
 using Pipeline.Functions.IngestContent;
 using Pipeline.Hosting;
 using Pipeline.Ingestion;
-using Pipeline.Warehouse.DuckDb;
+using Pipeline.Warehouse.Configuration;
 
 await FunctionHost.RunAsync<IngestContentFunction>(args, (services, configuration) =>
-    services.AddPubSubIngestion().AddDuckDbWarehouse(configuration));
+    services.AddPubSubIngestion().AddConfiguredWarehouse(configuration));

@@ -1,7 +1,7 @@
 using Pipeline.Functions.IngestInteraction;
 using Pipeline.Hosting;
 using Pipeline.Ingestion;
-using Pipeline.Warehouse.DuckDb;
+using Pipeline.Warehouse.Configuration;
 
 await FunctionHost.RunAsync<IngestInteractionFunction>(args, (services, configuration) =>
-    services.AddPubSubIngestion().AddDuckDbWarehouse(configuration));
+    services.AddPubSubIngestion().AddConfiguredWarehouse(configuration));

@@ -1,6 +1,6 @@
 using Pipeline.Functions.UserContent;
 using Pipeline.Hosting;
-using Pipeline.Warehouse.DuckDb;
+using Pipeline.Warehouse.Configuration;
 
 await FunctionHost.RunAsync<UserContentFunction>(args, (services, configuration) =>
-    services.AddDuckDbWarehouse(configuration));
+    services.AddConfiguredWarehouse(configuration));

@@ -23,4 +23,23 @@ public static class UserContentSql
         FROM reads JOIN categories ON categories.content_id = reads.content_id
         GROUP BY categories.category_name
         """;
+
+    /// <summary>
+    /// GoogleSQL: named parameters @user_id (INT64), @from_ts and @until_ts (TIMESTAMP), @finished_above (FLOAT64).
+    /// The range on updated_at prunes the table's DAY partitions; the equality on user_id uses its clustering.
+    /// </summary>
+    public static string BigQuery(string interactions, string contentMeta) => $"""
+        WITH reads AS (
+            SELECT event_id, ANY_VALUE(content_id) AS content_id
+            FROM {interactions}
+            WHERE user_id = @user_id AND updated_at >= @from_ts AND updated_at < @until_ts AND read_percent > @finished_above
+            GROUP BY event_id
+        ),
+        categories AS (
+            SELECT DISTINCT content_id, category_name FROM {contentMeta}
+        )
+        SELECT categories.category_name, COUNT(*) AS reads
+        FROM reads JOIN categories ON categories.content_id = reads.content_id
+        GROUP BY categories.category_name
+        """;
 }

@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Pipeline.Warehouse.BigQuery.Rest;
+
+namespace Pipeline.Warehouse.BigQuery;
+
+/// <summary>
+/// Where the warehouse lives in BigQuery, from the environment: <c>GOOGLE_CLOUD_PROJECT</c>, <c>BIGQUERY_DATASET</c>,
+/// <c>BIGQUERY_LOCATION</c> (required); optional full table ids <c>BIGQUERY_TABLE_USER_INTERACTION</c>,
+/// <c>BIGQUERY_TABLE_CONTENT_META</c>, <c>BIGQUERY_TABLE_INGEST_ERRORS</c>, <c>BIGQUERY_TABLE_LOAD_LOG</c>
+/// (<c>project.dataset.table</c>, e.g. the seed's <c>project.user_interaction.user_interaction_partitioned</c>);
+/// <c>BIGQUERY_EMULATOR_HOST</c> (a root URL; no auth) and <c>BIGQUERY_RETRY_BUDGET_SECONDS</c> (default 8).
+/// </summary>
+public sealed partial record BigQueryOptions(string Project, string Dataset, string Location)
+{
+    public const string Scope = "https://www.googleapis.com/auth/bigquery";
+    public static readonly Uri ProductionRoot = new("https://bigquery.googleapis.com/");
+
+    public TableReference Interactions { get; init; } = null!;
+
+    public TableReference ContentMeta { get; init; } = null!;
+
+    public TableReference IngestErrors { get; init; } = null!;
+
+    public TableReference LoadLog { get; init; } = null!;
+
+    /// <summary>Set in emulator mode: requests go there without credentials.</summary>
+    public Uri? EmulatorRoot { get; init; }
+
+    /// <summary>The API's root outside emulator mode (a regional or private endpoint may replace it).</summary>
+    public Uri ApiRoot { get; init; } = ProductionRoot;
+
+    /// <summary>The time one call may take, retries included; shorter than the event source's ack deadline.</summary>
+    public TimeSpan RetryBudget { get; init; } = TimeSpan.FromSeconds(8);
+
+    public Uri ApiBase => new(EmulatorRoot ?? ApiRoot, "bigquery/v2/");
+
+    public static BigQueryOptions FromConfiguration(IConfiguration configuration)
+    {
+        var project = Required(configuration, "GOOGLE_CLOUD_PROJECT");
+        var dataset = Required(configuration, "BIGQUERY_DATASET");
+        var location = Required(configuration, "BIGQUERY_LOCATION");
+        TableReference Table(string variable, string name) =>
+            configuration[variable] is { Length: > 0 } id ? ParseTableId(variable, id) : new TableReference(project, dataset, name);
+        var defaults = new TableNames();
+        var budget = configuration["BIGQUERY_RETRY_BUDGET_SECONDS"];
+        return new BigQueryOptions(project, dataset, location)
+        {
+            Interactions = Table("BIGQUERY_TABLE_USER_INTERACTION", defaults.Interactions),
+            ContentMeta = Table("BIGQUERY_TABLE_CONTENT_META", defaults.ContentMeta),
+            IngestErrors = Table("BIGQUERY_TABLE_INGEST_ERRORS", defaults.IngestErrors),
+            LoadLog = Table("BIGQUERY_TABLE_LOAD_LOG", defaults.LoadLog),
+            EmulatorRoot = configuration["BIGQUERY_EMULATOR_HOST"] is { Length: > 0 } host
+                ? new Uri(host.Contains("://", StringComparison.Ordinal) ? host.TrimEnd('/') + "/" : $"http://{host.TrimEnd('/')}/")
+                : null,
+            RetryBudget = budget is null ? TimeSpan.FromSeconds(8)
+                : double.TryParse(budget, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds)
+                : throw new InvalidOperationException($"BIGQUERY_RETRY_BUDGET_SECONDS must be a positive number of seconds, got '{budget}'."),
+        };
+    }
+
+    /// <summary>A table as GoogleSQL names it: <c>`project.dataset.table`</c> (ids are checked, never user input).</summary>
+    public static string Sql(TableReference table) => $"`{table.ProjectId}.{table.DatasetId}.{table.TableId}`";
+
+    private static string Required(IConfiguration configuration, string variable) =>
+        configuration[variable] is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{variable} is not set: the BigQuery warehouse needs it (or set WAREHOUSE=duckdb).");
+
+    private static TableReference ParseTableId(string variable, string id)
+    {
+        var match = TableId().Match(id);
+        return match.Success
+            ? new TableReference(match.Groups[1].Value, match.Groups[2].Value, match.Groups[3].Value)
+            : throw new InvalidOperationException($"{variable} must be a full table id project.dataset.table, got '{id}'.");
+    }
+
+    [GeneratedRegex(@"^([a-z0-9:.\-]+)\.([A-Za-z0-9_]+)\.([A-Za-z0-9_\-$]+)$")]
+    private static partial Regex TableId();
+}

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Pipeline.Warehouse.BigQuery.Rest;
+
+/// <summary>
+/// A typed client for the BigQuery REST v2 calls this product needs. Transport concerns (auth, retries, time
+/// budget) live in the handlers of the named client <see cref="HttpClientName"/>; this class knows paths, bodies,
+/// polling and paging.
+/// </summary>
+public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
+{
+    public const string HttpClientName = "bigquery";
+    private static readonly TimeSpan s_jobPollInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary><c>tabledata.insertAll</c>. Row-level problems come back in <see cref="InsertAllResponse.InsertErrors"/>.</summary>
+    public Task<InsertAllResponse> InsertAllAsync(TableReference table, InsertAllRequest request, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, $"{TablePath(table)}/insertAll", request, BigQueryJson.Default.InsertAllRequest,
+            BigQueryJson.Default.InsertAllResponse, cancellationToken);
+
+    /// <summary>
+    /// <c>jobs.query</c>, then <c>jobs.getQueryResults</c> while the job is not complete and while pages remain.
+    /// Returns every row.
+    /// </summary>
+    public async Task<QueryResult> QueryAsync(string projectId, QueryRequest request, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(HttpMethod.Post, $"projects/{Escape(projectId)}/queries", request,
+            BigQueryJson.Default.QueryRequest, BigQueryJson.Default.QueryResponse, cancellationToken);
+        var rows = new List<TableRow>();
+        while (true)
+        {
+            ThrowOnErrors(response);
+            if (response.JobComplete)
+            {
+                rows.AddRange(response.Rows ?? []);
+                if (string.IsNullOrEmpty(response.PageToken))
+                {
+                    return new QueryResult(response.Schema ?? new TableSchema([]), rows, response.JobReference);
+                }
+            }
+            var job = response.JobReference ?? throw new BigQueryException(null, [], "The query response has no job reference to poll.");
+            response = await GetQueryResultsAsync(job, response.JobComplete ? response.PageToken : null, cancellationToken);
+        }
+    }
+
+    /// <summary><c>jobs.getQueryResults</c>: one page, waiting server-side up to a few seconds for completion.</summary>
+    public Task<QueryResponse> GetQueryResultsAsync(JobReference job, string? pageToken, CancellationToken cancellationToken)
+    {
+        var query = $"{JobsPath(job, "queries")}?timeoutMs=5000&formatOptions.useInt64Timestamp=true"
+            + (job.Location is null ? "" : "&location=" + Escape(job.Location))
+            + (pageToken is null ? "" : "&pageToken=" + Escape(pageToken));
+        return GetAsync(query, BigQueryJson.Default.QueryResponse, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>jobs.insert</c> with a client-chosen job id. A 409 means the job exists (an earlier delivery made it):
+    /// the existing job is returned so the caller polls it instead of starting a second one.
+    /// </summary>
+    public async Task<Job> InsertJobAsync(Job job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendAsync(HttpMethod.Post, $"projects/{Escape(job.JobReference.ProjectId)}/jobs", job,
+                BigQueryJson.Default.Job, BigQueryJson.Default.Job, cancellationToken);
+        }
+        catch (BigQueryException e) when (e.IsDuplicate)
+        {
+            return await GetJobAsync(job.JobReference, cancellationToken);
+        }
+    }
+
+    /// <summary><c>jobs.get</c>.</summary>
+    public Task<Job> GetJobAsync(JobReference job, CancellationToken cancellationToken) =>
+        GetAsync(JobsPath(job, "jobs") + (job.Location is null ? "" : "?location=" + Escape(job.Location)),
+            BigQueryJson.Default.Job, cancellationToken);
+
+    /// <summary>Polls <c>jobs.get</c> until the job is DONE; a job that failed throws with its error result.</summary>
+    public async Task<Job> WaitForJobAsync(Job job, CancellationToken cancellationToken)
+    {
+        while (job.Status?.State != "DONE")
+        {
+            await Task.Delay(s_jobPollInterval, cancellationToken);
+            job = await GetJobAsync(job.JobReference, cancellationToken);
+        }
+        if (job.Status.ErrorResult is { } error)
+        {
+            throw new BigQueryException(null, [error.Reason ?? ""], $"Job {job.JobReference.JobId} failed: {error.Message}");
+        }
+        return job;
+    }
+
+    /// <summary><c>tables.get</c>; null when the table does not exist.</summary>
+    public async Task<Table?> GetTableAsync(TableReference table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetAsync(TablePath(table) + "?view=BASIC", BigQueryJson.Default.Table, cancellationToken);
+        }
+        catch (BigQueryException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>tables.insert</c>; a table that already exists (409) is fine.</summary>
+    public async Task InsertTableAsync(Table table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reference = table.TableReference;
+            await SendAsync(HttpMethod.Post, $"projects/{Escape(reference.ProjectId)}/datasets/{Escape(reference.DatasetId)}/tables",
+                table, BigQueryJson.Default.Table, BigQueryJson.Default.Table, cancellationToken);
+        }
+        catch (BigQueryException e) when (e.IsDuplicate)
+        {
+        }
+    }
+
+    private Task<TResponse> GetAsync<TResponse>(string path, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken) =>
+        SendAsync<object, TResponse>(HttpMethod.Get, path, null, null, responseType, cancellationToken);
+
+    private async Task<TResponse> SendAsync<TRequest, TResponse>(
+        HttpMethod method, string path, TRequest? body, JsonTypeInfo<TRequest>? requestType, JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken)
+    {
+        var separator = path.Contains('?') ? '&' : '?';
+        using var request = new HttpRequestMessage(method, $"{path}{separator}prettyPrint=false");
+        if (body is not null && requestType is not null)
+        {
+            request.Content = JsonContent.Create(body, requestType);
+        }
+        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ErrorOf(response, cancellationToken);
+        }
+        return await response.Content.ReadFromJsonAsync(responseType, cancellationToken)
+            ?? throw new BigQueryException(response.StatusCode, [], $"Empty response from {method} {path}.");
+    }
+
+    private static async Task<BigQueryException> ErrorOf(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        ErrorEnvelope? envelope = null;
+        try
+        {
+            envelope = JsonSerializer.Deserialize(text, BigQueryJson.Default.ErrorEnvelope);
+        }
+        catch (JsonException)
+        {
+            // A proxy's body, not BigQuery's: keep the status only.
+        }
+        var reasons = envelope?.Error?.Errors?.Select(e => e.Reason ?? "").ToList() ?? [];
+        var message = envelope?.Error?.Message ?? $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+        return new BigQueryException(response.StatusCode, reasons,
+            $"BigQuery {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath}: {message}");
+    }
+
+    private static void ThrowOnErrors(QueryResponse response)
+    {
+        // A completed query's errors are warnings unless there are no rows to show for them; fatal errors come as HTTP errors.
+        if (!response.JobComplete && response.Errors is { Count: > 0 } errors && response.JobReference is null)
+        {
+            throw new BigQueryException(null, errors.Select(e => e.Reason ?? "").ToList(), errors[0].Message ?? "query failed");
+        }
+    }
+
+    private static string TablePath(TableReference t) =>
+        $"projects/{Escape(t.ProjectId)}/datasets/{Escape(t.DatasetId)}/tables/{Escape(t.TableId)}";
+
+    private static string JobsPath(JobReference job, string collection) =>
+        $"projects/{Escape(job.ProjectId)}/{collection}/{Escape(job.JobId)}";
+
+    private static string Escape(string segment) => Uri.EscapeDataString(segment);
+}
+
+/// <summary>All rows of a finished query, with its schema.</summary>
+public sealed record QueryResult(TableSchema Schema, IReadOnlyList<TableRow> Rows, JobReference? Job)
+{
+    public string? String(TableRow row, int column) =>
+        row.F[column].V.ValueKind == JsonValueKind.Null ? null : row.F[column].V.GetString();
+
+    public long Int64(TableRow row, int column) => long.Parse(String(row, column)!, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+
+namespace Pipeline.Warehouse.BigQuery.Rest;
+
+/// <summary>
+/// When a BigQuery call is retried: transport failures, 429, 500, 502, 503, 504, and error bodies whose reasons are
+/// all transient (<c>backendError</c>, <c>rateLimitExceeded</c>, <c>internalError</c>) — never <c>invalid</c>,
+/// <c>notFound</c>, <c>accessDenied</c>, <c>quotaExceeded</c>. Every call this client makes is idempotent
+/// (insertAll carries insertIds, jobs carry client ids, queries a requestId), so each may be retried.
+/// Exponential back-off with jitter inside a total budget.
+/// </summary>
+public static class BigQueryRetry
+{
+    private static readonly HashSet<string> s_transientReasons = ["backendError", "rateLimitExceeded", "internalError"];
+    private static readonly HashSet<HttpStatusCode> s_transientStatuses =
+    [
+        HttpStatusCode.TooManyRequests, HttpStatusCode.InternalServerError, HttpStatusCode.BadGateway,
+        HttpStatusCode.ServiceUnavailable, HttpStatusCode.GatewayTimeout,
+    ];
+
+    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, TimeSpan budget)
+    {
+        pipeline.AddTimeout(budget);
+        pipeline.AddRetry(new HttpRetryStrategyOptions
+        {
+            MaxRetryAttempts = 6,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(4),
+            ShouldHandle = args => ShouldRetryAsync(args.Outcome),
+        });
+        pipeline.AddTimeout(TimeSpan.FromTicks(Math.Max(budget.Ticks / 2, TimeSpan.FromSeconds(1).Ticks)));
+    }
+
+    public static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome)
+    {
+        if (outcome.Exception is not null)
+        {
+            return outcome.Exception is HttpRequestException or Polly.Timeout.TimeoutRejectedException;
+        }
+        var response = outcome.Result!;
+        if (response.IsSuccessStatusCode)
+        {
+            return false;
+        }
+        var reasons = await ReasonsAsync(response);
+        if (reasons.Count > 0)
+        {
+            return reasons.All(s_transientReasons.Contains);
+        }
+        return s_transientStatuses.Contains(response.StatusCode);
+    }
+
+    private static async Task<IReadOnlyList<string>> ReasonsAsync(HttpResponseMessage response)
+    {
+        try
+        {
+            await response.Content.LoadIntoBufferAsync();
+            var envelope = JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), BigQueryJson.Default.ErrorEnvelope);
+            return envelope?.Error?.Errors?.Select(e => e.Reason ?? "").Where(r => r.Length > 0).ToList() ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+}
