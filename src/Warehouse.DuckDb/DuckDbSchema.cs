@@ -5,6 +5,18 @@ internal static class DuckDbSchema
 {
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
 
+    public const string StageInteractions = "stage_interactions";
+    public const string StageContentMeta = "stage_content_meta";
+    public const string StageErrors = "stage_ingest_errors";
+
+    /// <summary>The writer connection's own staging tables: rows are appended there, then moved with one INSERT … ON CONFLICT.</summary>
+    public static string CreateStagingTables(TableNames tables) => $"""
+
+        CREATE TEMP TABLE IF NOT EXISTS {StageInteractions} AS SELECT * FROM {Quote(tables.Interactions)} LIMIT 0;
+        CREATE TEMP TABLE IF NOT EXISTS {StageContentMeta} AS SELECT * FROM {Quote(tables.ContentMeta)} LIMIT 0;
+        CREATE TEMP TABLE IF NOT EXISTS {StageErrors} AS SELECT * FROM {Quote(tables.IngestErrors)} LIMIT 0;
+        """;
+
     public static string CreateTables(TableNames tables) => $"""
         CREATE TABLE IF NOT EXISTS {Quote(tables.Interactions)} (
             event_id     VARCHAR PRIMARY KEY,

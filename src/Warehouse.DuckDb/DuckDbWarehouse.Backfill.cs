@@ -148,8 +148,8 @@ public sealed partial class DuckDbWarehouse
             }
             progress?.Report(length);
             var errors = rejections.Select(r => new IngestError(
-                BackfillSource, load.EventIdPrefix + r.Line.ToString(CultureInfo.InvariantCulture), r.Raw, $"line {r.Line}: {r.Reason}")).ToList();
-            _errors.Insert(connection, errors, e => [e.Source, e.EventId, e.Payload, e.Error, startedAt], cancellationToken);
+                BackfillSource, load.EventIdPrefix + r.Line.ToString(CultureInfo.InvariantCulture), r.Raw, $"line {r.Line}: {r.Reason}"));
+            AppendAndMove(connection, [new IngestBatch([], [], errors.ToList(), startedAt)]);
             var outcome = new LoadOutcome(LoadStatus.Loaded, loaded, rejections.Count, rejections.Count == 0 ? null : $"{rejections.Count} bad rows dead-lettered");
             WriteLoadLog(connection, load, target, outcome, startedAt);
             transaction.Commit();

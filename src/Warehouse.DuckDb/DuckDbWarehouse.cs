@@ -13,51 +13,22 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
 {
     private readonly DuckDbOptions _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly RowInserter _interactions;
-    private readonly RowInserter _contentMeta;
-    private readonly RowInserter _errors;
     private readonly string _userContentSql;
+    private readonly WriteCoalescer _writes;
     private DuckDBConnection? _writer;
 
     public DuckDbWarehouse(DuckDbOptions options)
     {
         _options = options;
-        _interactions = new RowInserter(options.Tables.Interactions,
-            ["event_id", "user_id", "content_id", "read_percent", "updated_at", "ingested_at"]);
-        _contentMeta = new RowInserter(options.Tables.ContentMeta,
-            ["event_id", "content_id", "category_name", "updated_at", "ingested_at"]);
-        _errors = new RowInserter(options.Tables.IngestErrors,
-            ["source", "event_id", "payload", "error", "received_at"]);
         _userContentSql = UserContentSql.DuckDb(DuckDbSchema.Quote(options.Tables.Interactions), DuckDbSchema.Quote(options.Tables.ContentMeta));
+        _writes = new WriteCoalescer(CommitAsync);
     }
 
     public TableNames Tables => _options.Tables;
 
-    public async Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
-    {
-        if (batch.Count == 0)
-        {
-            return;
-        }
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            var connection = await WriterAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var at = batch.ReceivedAt;
-            _interactions.Insert(connection, DistinctBy(batch.Interactions, r => r.EventId),
-                r => [r.EventId, r.UserId, r.ContentId, r.ReadPercent, r.UpdatedAt, at], cancellationToken);
-            _contentMeta.Insert(connection, DistinctBy(batch.ContentCategories, r => r.EventId),
-                r => [r.EventId, r.ContentId, r.CategoryName, r.UpdatedAt, at], cancellationToken);
-            _errors.Insert(connection, DistinctBy(batch.Errors, r => (r.Source, r.EventId)),
-                r => [r.Source, r.EventId, r.Payload, r.Error, at], cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    /// <summary>Queued with the writes arriving meanwhile and committed with them in one transaction (see <see cref="WriteCoalescer"/>).</summary>
+    public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken) =>
+        batch.Count == 0 ? Task.CompletedTask : _writes.WriteAsync(batch, cancellationToken);
 
     public async Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken)
     {
@@ -96,6 +67,7 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _writes.DisposeAsync();
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
@@ -118,12 +90,9 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
         await connection.OpenAsync(cancellationToken);
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = DuckDbSchema.CreateTables(_options.Tables);
+            command.CommandText = DuckDbSchema.CreateTables(_options.Tables) + DuckDbSchema.CreateStagingTables(_options.Tables);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         return _writer = connection;
     }
-
-    private static IReadOnlyList<TRow> DistinctBy<TRow, TKey>(IReadOnlyList<TRow> rows, Func<TRow, TKey> key) =>
-        rows.Count <= 1 ? rows : rows.DistinctBy(key).ToList();
 }

@@ -58,4 +58,18 @@ public sealed class DuckDbWarehouseTest : IAsyncLifetime
         Assert.Equal(0, await _store.CountAsync("user_interaction"));
         Assert.Equal(0, await _store.CountAsync("ingest_errors"));
     }
+
+    [Fact]
+    public async Task ConcurrentWrites_AllLandAndABadOneFailsAlone()
+    {
+        var good = Enumerable.Range(0, 200).Select(i =>
+            _store.Warehouse.WriteAsync(new IngestBatch([new Interaction($"m{i}", i, 2, 95, s_at)], [], [], s_at), default)).ToList();
+        var bad = _store.Warehouse.WriteAsync(new IngestBatch([new Interaction("bad", 1, 2, 95, s_at)], [], [new IngestError("s", "e", "{}", null!)], s_at), default);
+
+        await Task.WhenAll(good);
+        await Assert.ThrowsAnyAsync<Exception>(() => bad);
+
+        Assert.Equal(200, await _store.CountAsync("user_interaction"));
+        Assert.Empty(await _store.QueryAsync("SELECT * FROM user_interaction WHERE event_id = 'bad'"));
+    }
 }
