@@ -60,8 +60,9 @@ public sealed partial class DuckDbWarehouse
     private void Append(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches, bool staging)
     {
         var tables = _options.Tables;
-        using (var appender = Appender(connection, staging ? DuckDbSchema.StageInteractions : tables.Interactions, staging))
+        if (batches.Any(b => b.Interactions.Count > 0))
         {
+            using var appender = Appender(connection, staging ? DuckDbSchema.StageInteractions : tables.Interactions, staging);
             foreach (var batch in batches)
             {
                 foreach (var r in batch.Interactions)
@@ -71,8 +72,9 @@ public sealed partial class DuckDbWarehouse
                 }
             }
         }
-        using (var appender = Appender(connection, staging ? DuckDbSchema.StageContentMeta : tables.ContentMeta, staging))
+        if (batches.Any(b => b.ContentCategories.Count > 0))
         {
+            using var appender = Appender(connection, staging ? DuckDbSchema.StageContentMeta : tables.ContentMeta, staging);
             foreach (var batch in batches)
             {
                 foreach (var r in batch.ContentCategories)
@@ -82,8 +84,9 @@ public sealed partial class DuckDbWarehouse
                 }
             }
         }
-        using (var appender = Appender(connection, staging ? DuckDbSchema.StageErrors : tables.IngestErrors, staging))
+        if (batches.Any(b => b.Errors.Count > 0))
         {
+            using var appender = Appender(connection, staging ? DuckDbSchema.StageErrors : tables.IngestErrors, staging);
             foreach (var batch in batches)
             {
                 foreach (var e in batch.Errors)
