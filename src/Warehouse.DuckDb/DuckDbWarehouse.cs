@@ -15,7 +15,9 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly string _userContentSql;
     private readonly WriteCoalescer _writes;
+    private readonly System.Collections.Concurrent.ConcurrentBag<DuckDBConnection> _queryConnections = [];
     private DuckDBConnection? _writer;
+    private volatile bool _schemaReady;
 
     public DuckDbWarehouse(DuckDbOptions options)
     {
@@ -32,7 +34,19 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
 
     public async Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReaderAsync(cancellationToken);
+        var connection = _queryConnections.TryTake(out var pooled) ? pooled : await OpenReaderAsync(cancellationToken);
+        try
+        {
+            return await CountCategoriesAsync(connection, window, cancellationToken);
+        }
+        finally
+        {
+            _queryConnections.Add(connection);
+        }
+    }
+
+    private async Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(DuckDBConnection connection, ReadingWindow window, CancellationToken cancellationToken)
+    {
         await using var command = connection.CreateCommand();
         command.CommandText = _userContentSql;
         command.Parameters.Add(new DuckDBParameter(window.UserId));
@@ -51,14 +65,17 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     /// <summary>Opens a connection for reading; the schema exists once this returns.</summary>
     public async Task<DuckDBConnection> OpenReaderAsync(CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
+        if (!_schemaReady)
         {
-            await WriterAsync(cancellationToken);
-        }
-        finally
-        {
-            _writeLock.Release();
+            await _writeLock.WaitAsync(cancellationToken);
+            try
+            {
+                await WriterAsync(cancellationToken);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
         }
         var connection = new DuckDBConnection(_options.ConnectionString);
         await connection.OpenAsync(cancellationToken);
@@ -68,6 +85,10 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _writes.DisposeAsync();
+        while (_queryConnections.TryTake(out var connection))
+        {
+            await connection.DisposeAsync();
+        }
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
@@ -93,6 +114,8 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
             command.CommandText = DuckDbSchema.CreateTables(_options.Tables) + DuckDbSchema.CreateStagingTables(_options.Tables);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        return _writer = connection;
+        _writer = connection;
+        _schemaReady = true;
+        return connection;
     }
 }

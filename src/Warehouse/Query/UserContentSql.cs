@@ -18,6 +18,7 @@ public static class UserContentSql
         ),
         categories AS (
             SELECT DISTINCT content_id, category_name FROM {contentMeta}
+            WHERE content_id IN (SELECT content_id FROM reads)
         )
         SELECT categories.category_name, count(*) AS reads
         FROM reads JOIN categories ON categories.content_id = reads.content_id
@@ -37,6 +38,7 @@ public static class UserContentSql
         ),
         categories AS (
             SELECT DISTINCT content_id, category_name FROM {contentMeta}
+            WHERE content_id IN (SELECT content_id FROM reads)
         )
         SELECT categories.category_name, COUNT(*) AS reads
         FROM reads JOIN categories ON categories.content_id = reads.content_id
