@@ -1,10 +1,15 @@
 namespace Pipeline.Warehouse.DuckDb;
 
-/// <summary>The DDL of the four tables in DuckDB's dialect; event ids are primary keys, which makes writes idempotent.</summary>
+/// <summary>
+/// The DDL of the four tables in DuckDB's dialect, plus <c>ingested_events</c>: the keys of every streamed event,
+/// whose primary key makes redelivered Pub/Sub messages no-ops. The big tables carry no index — backfill appends
+/// millions of rows, made exactly-once by <c>load_log</c> instead, and the query counts each event_id once anyway.
+/// </summary>
 internal static class DuckDbSchema
 {
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
 
+    public const string IngestedEvents = "ingested_events";
     public const string StageInteractions = "stage_interactions";
     public const string StageContentMeta = "stage_content_meta";
     public const string StageErrors = "stage_ingest_errors";
@@ -19,14 +24,14 @@ internal static class DuckDbSchema
 
     public static string CreateTables(TableNames tables) => $"""
         CREATE TABLE IF NOT EXISTS {Quote(tables.Interactions)} (
-            event_id     VARCHAR PRIMARY KEY,
+            event_id     VARCHAR NOT NULL,
             user_id      BIGINT NOT NULL,
             content_id   BIGINT NOT NULL,
             read_percent DOUBLE NOT NULL,
             updated_at   TIMESTAMP NOT NULL,
             ingested_at  TIMESTAMP NOT NULL);
         CREATE TABLE IF NOT EXISTS {Quote(tables.ContentMeta)} (
-            event_id      VARCHAR PRIMARY KEY,
+            event_id      VARCHAR NOT NULL,
             content_id    BIGINT NOT NULL,
             category_name VARCHAR NOT NULL,
             updated_at    TIMESTAMP,
@@ -38,6 +43,10 @@ internal static class DuckDbSchema
             error       VARCHAR NOT NULL,
             received_at TIMESTAMP NOT NULL,
             PRIMARY KEY (source, event_id));
+        CREATE TABLE IF NOT EXISTS {IngestedEvents} (
+            target   VARCHAR NOT NULL,
+            event_id VARCHAR NOT NULL,
+            PRIMARY KEY (target, event_id));
         CREATE TABLE IF NOT EXISTS {Quote(tables.LoadLog)} (
             object        VARCHAR NOT NULL,
             generation    VARCHAR NOT NULL,

@@ -108,9 +108,10 @@ public sealed partial class DuckDbWarehouse
             using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
             using (var decompressed = load.IsGzip ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file)
             using (var text = new StreamReader(decompressed, s_strictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 20))
-            using (var appender = connection.CreateAppender(target))
+            using (var appender = connection.CreateAppender(null, null, target))
             {
                 length = file.Length;
+                long parsed = 0;
                 void Reject(CsvRejection rejection)
                 {
                     rejections.Add(rejection);
@@ -120,30 +121,35 @@ public sealed partial class DuckDbWarehouse
                             $"more than {load.MaxBadRows} bad rows; the first, line {rejections[0].Line}: {rejections[0].Reason}");
                     }
                 }
-                void Loaded()
+                Action<T> Counted<T>(Action<T> emit) => row =>
                 {
-                    if ((++loaded & 0xFFFF) == 0)
+                    emit(row);
+                    if ((++parsed & 0xFFFF) == 0)
                     {
                         progress?.Report(file.Position);
                     }
-                }
+                };
                 if (load.Target == RecordKind.Interaction)
                 {
-                    CsvRecords.ReadInteractions(text, load.EventIdPrefix, row =>
-                    {
-                        appender.CreateRow().AppendValue(row.EventId).AppendValue(row.UserId).AppendValue(row.ContentId)
-                            .AppendValue(row.ReadPercent).AppendValue(row.UpdatedAt).AppendValue(startedAt).EndRow();
-                        Loaded();
-                    }, Reject, cancellationToken);
+                    ParsePipeline.Run<Interaction>(
+                        emit => CsvRecords.ReadInteractions(text, load.EventIdPrefix, Counted(emit), Reject, cancellationToken),
+                        row =>
+                        {
+                            appender.CreateRow().AppendValue(row.EventId).AppendValue(row.UserId).AppendValue(row.ContentId)
+                                .AppendValue(row.ReadPercent).AppendValue(row.UpdatedAt).AppendValue(startedAt).EndRow();
+                            loaded++;
+                        }, cancellationToken);
                 }
                 else
                 {
-                    CsvRecords.ReadContentCategories(text, load.EventIdPrefix, row =>
-                    {
-                        appender.CreateRow().AppendValue(row.EventId).AppendValue(row.ContentId).AppendValue(row.CategoryName)
-                            .AppendValue(row.UpdatedAt).AppendValue(startedAt).EndRow();
-                        Loaded();
-                    }, Reject, cancellationToken);
+                    ParsePipeline.Run<ContentCategory>(
+                        emit => CsvRecords.ReadContentCategories(text, load.EventIdPrefix, Counted(emit), Reject, cancellationToken),
+                        row =>
+                        {
+                            appender.CreateRow().AppendValue(row.EventId).AppendValue(row.ContentId).AppendValue(row.CategoryName)
+                                .AppendValue(row.UpdatedAt).AppendValue(startedAt).EndRow();
+                            loaded++;
+                        }, cancellationToken);
                 }
             }
             progress?.Report(length);

@@ -5,9 +5,9 @@ namespace Pipeline.Warehouse.DuckDb;
 
 /// <summary>
 /// How a group of batches is committed, in one transaction so it lands whole or not at all. The fast path appends
-/// straight into the tables (DuckDB's appender: no SQL per row). A primary-key conflict — a redelivered event — aborts
-/// it, and the group is written again by the idempotent path: appended to the writer's temp staging tables, then
-/// moved with one <c>INSERT … ON CONFLICT DO NOTHING</c> per table, which skips what is already stored.
+/// straight into the tables and each event's key into <c>ingested_events</c> (DuckDB's appender: no SQL per row).
+/// A key conflict — a redelivered event — aborts it, and the group is written again by the idempotent path: staged
+/// in the writer's temp tables, then moved with one statement per table that skips every event already ingested.
 /// </summary>
 public sealed partial class DuckDbWarehouse
 {
@@ -21,6 +21,7 @@ public sealed partial class DuckDbWarehouse
             {
                 using var transaction = connection.BeginTransaction();
                 Append(connection, batches, staging: false);
+                AppendKeys(connection, batches);
                 transaction.Commit();
             }
             catch (DuckDBException e) when (e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Constraint)
@@ -40,20 +41,47 @@ public sealed partial class DuckDbWarehouse
     private void AppendAndMove(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
     {
         Append(connection, batches, staging: true);
+        var tables = _options.Tables;
         Execute(connection, $"""
-            INSERT INTO {DuckDbSchema.Quote(_options.Tables.Interactions)}
-                SELECT * FROM {DuckDbSchema.StageInteractions} QUALIFY row_number() OVER (PARTITION BY event_id) = 1
-                ON CONFLICT DO NOTHING;
-            INSERT INTO {DuckDbSchema.Quote(_options.Tables.ContentMeta)}
-                SELECT * FROM {DuckDbSchema.StageContentMeta} QUALIFY row_number() OVER (PARTITION BY event_id) = 1
-                ON CONFLICT DO NOTHING;
-            INSERT INTO {DuckDbSchema.Quote(_options.Tables.IngestErrors)}
+            {MoveNew(tables.Interactions, DuckDbSchema.StageInteractions)}
+            {MoveNew(tables.ContentMeta, DuckDbSchema.StageContentMeta)}
+            INSERT INTO {DuckDbSchema.Quote(tables.IngestErrors)}
                 SELECT * FROM {DuckDbSchema.StageErrors} QUALIFY row_number() OVER (PARTITION BY source, event_id) = 1
                 ON CONFLICT DO NOTHING;
             DELETE FROM {DuckDbSchema.StageInteractions};
             DELETE FROM {DuckDbSchema.StageContentMeta};
             DELETE FROM {DuckDbSchema.StageErrors};
             """);
+    }
+
+    /// <summary>Moves the staged rows of events not yet ingested (each once), then records their keys.</summary>
+    private static string MoveNew(string table, string stage) => $"""
+        INSERT INTO {DuckDbSchema.Quote(table)}
+            SELECT s.* FROM {stage} AS s
+            WHERE NOT EXISTS (SELECT 1 FROM {DuckDbSchema.IngestedEvents} AS k WHERE k.target = '{table.Replace("'", "''")}' AND k.event_id = s.event_id)
+            QUALIFY row_number() OVER (PARTITION BY s.event_id) = 1;
+        INSERT INTO {DuckDbSchema.IngestedEvents} SELECT DISTINCT '{table.Replace("'", "''")}', event_id FROM {stage} ON CONFLICT DO NOTHING;
+        """;
+
+    /// <summary>The fast path's keys: one per streamed row, so a second delivery conflicts.</summary>
+    private void AppendKeys(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
+    {
+        if (!batches.Any(b => b.Interactions.Count > 0 || b.ContentCategories.Count > 0))
+        {
+            return;
+        }
+        using var appender = connection.CreateAppender(null, null, DuckDbSchema.IngestedEvents);
+        foreach (var batch in batches)
+        {
+            foreach (var row in batch.Interactions)
+            {
+                appender.CreateRow().AppendValue(_options.Tables.Interactions).AppendValue(row.EventId).EndRow();
+            }
+            foreach (var row in batch.ContentCategories)
+            {
+                appender.CreateRow().AppendValue(_options.Tables.ContentMeta).AppendValue(row.EventId).EndRow();
+            }
+        }
     }
 
     /// <summary>Appends every row of the batches to the tables, or to the staging tables.</summary>

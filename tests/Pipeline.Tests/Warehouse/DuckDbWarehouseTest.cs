@@ -13,11 +13,11 @@ public sealed class DuckDbWarehouseTest : IAsyncLifetime
     public async Task DisposeAsync() => await _store.DisposeAsync();
 
     [Fact]
-    public async Task FirstUse_CreatesTheFourTables()
+    public async Task FirstUse_CreatesTheFourTablesAndTheEventLedger()
     {
         var tables = await _store.QueryAsync("SELECT table_name FROM information_schema.tables ORDER BY table_name");
 
-        Assert.Equal(["content_meta", "ingest_errors", "load_log", "user_interaction"], tables.Select(r => (string)r[0]!));
+        Assert.Equal(["content_meta", "ingest_errors", "ingested_events", "load_log", "user_interaction"], tables.Select(r => (string)r[0]!));
     }
 
     [Fact]
