@@ -14,6 +14,11 @@ public static class ColdStartScenario
     {
         var root = Repository.Root();
         var figures = new Dictionary<string, double>();
+        var databases = Path.Combine(workDir, "coldstart");
+        if (Directory.Exists(databases))
+        {
+            Directory.Delete(databases, recursive: true);
+        }
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         foreach (var function in s_functions)
         {
@@ -44,6 +49,9 @@ public static class ColdStartScenario
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -64,7 +72,7 @@ public static class ColdStartScenario
                 }
                 await Task.Delay(2);
             }
-            throw new TimeoutException($"{function} did not answer 200 within 30 s");
+            throw new TimeoutException($"{function} did not answer 200 within 30 s:\n{string.Join('\n', output)}");
         }
         finally
         {

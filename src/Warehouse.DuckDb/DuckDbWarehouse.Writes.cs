@@ -54,11 +54,15 @@ public sealed partial class DuckDbWarehouse
             """);
     }
 
-    /// <summary>Moves the staged rows of events not yet ingested (each once), then records their keys.</summary>
+    /// <summary>
+    /// Moves the staged rows of events not yet ingested (each once), then records their keys. The table itself is
+    /// checked too: a table created by an earlier version, or by the user, may hold events the ledger never saw.
+    /// </summary>
     private static string MoveNew(string table, string stage) => $"""
         INSERT INTO {DuckDbSchema.Quote(table)}
             SELECT s.* FROM {stage} AS s
             WHERE NOT EXISTS (SELECT 1 FROM {DuckDbSchema.IngestedEvents} AS k WHERE k.target = '{table.Replace("'", "''")}' AND k.event_id = s.event_id)
+              AND NOT EXISTS (SELECT 1 FROM {DuckDbSchema.Quote(table)} AS t WHERE t.event_id = s.event_id)
             QUALIFY row_number() OVER (PARTITION BY s.event_id) = 1;
         INSERT INTO {DuckDbSchema.IngestedEvents} SELECT DISTINCT '{table.Replace("'", "''")}', event_id FROM {stage} ON CONFLICT DO NOTHING;
         """;

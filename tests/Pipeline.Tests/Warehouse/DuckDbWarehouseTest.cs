@@ -72,4 +72,23 @@ public sealed class DuckDbWarehouseTest : IAsyncLifetime
         Assert.Equal(200, await _store.CountAsync("user_interaction"));
         Assert.Empty(await _store.QueryAsync("SELECT * FROM user_interaction WHERE event_id = 'bad'"));
     }
+
+    [Fact]
+    public async Task TableWithAPrimaryKeyFromAnEarlierVersion_StillTakesRedeliveriesQuietly()
+    {
+        await using (var connection = new DuckDB.NET.Data.DuckDBConnection(_store.Options.ConnectionString))
+        {
+            Directory.CreateDirectory(_store.Directory);
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE user_interaction (event_id VARCHAR PRIMARY KEY, user_id BIGINT, content_id BIGINT, read_percent DOUBLE, updated_at TIMESTAMP, ingested_at TIMESTAMP); INSERT INTO user_interaction VALUES ('old', 1, 2, 95, '2022-03-27', now())";
+            await command.ExecuteNonQueryAsync();
+        }
+        var batch = new IngestBatch([new Interaction("old", 1, 2, 95, s_at), new Interaction("new", 1, 3, 95, s_at)], [], [], s_at);
+
+        await _store.Warehouse.WriteAsync(batch, default);
+        await _store.Warehouse.WriteAsync(batch, default);
+
+        Assert.Equal(2, await _store.CountAsync("user_interaction"));
+    }
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Deploys one function's image to Cloud Run with its service account and environment, then (for event-driven
+# functions) creates or updates its Eventarc trigger and puts a dead-letter policy on the trigger's subscription.
+# Usage: deploy/deploy-function.sh <Name> <service> <pubsub:<topic>|storage|http> <image>
+set -euo pipefail
+name=$1 service=$2 trigger=$3 image=$4
+: "${PROJECT_ID:?}" "${REGION:?}" "${DATASET:?}" "${BIGQUERY_LOCATION:?}" "${BUCKET:?}" "${DEAD_LETTER_TOPIC:?}"
+: "${MAX_DELIVERY_ATTEMPTS:?}" "${ALLOW_UNAUTHENTICATED:?}"
+account="fn-$service@$PROJECT_ID.iam.gserviceaccount.com"
+invoker="eventarc-invoker@$PROJECT_ID.iam.gserviceaccount.com"
+
+case "$trigger" in
+  http) auth_flag=$([[ "$ALLOW_UNAUTHENTICATED" == "true" ]] && echo --allow-unauthenticated || echo --no-allow-unauthenticated)
+        concurrency=80 timeout=30s ;;
+  storage) auth_flag=--no-allow-unauthenticated concurrency=1 timeout=540s ;;
+  *) auth_flag=--no-allow-unauthenticated concurrency=80 timeout=60s ;;
+esac
+
+# `gcloud run deploy` creates or updates: idempotent.
+gcloud run deploy "$service" --image "$image" --region "$REGION" --project "$PROJECT_ID" \
+  --service-account "$account" "$auth_flag" --concurrency "$concurrency" --timeout "$timeout" \
+  --cpu 1 --memory 512Mi --min-instances 0 --max-instances 20 \
+  --set-env-vars "GOOGLE_CLOUD_PROJECT=$PROJECT_ID,BIGQUERY_DATASET=$DATASET,BIGQUERY_LOCATION=$BIGQUERY_LOCATION,WAREHOUSE=bigquery"
+
+[[ "$trigger" == "http" ]] && exit 0
+
+gcloud run services add-iam-policy-binding "$service" --region "$REGION" --project "$PROJECT_ID" \
+  --member "serviceAccount:$invoker" --role roles/run.invoker >/dev/null
+
+trigger_name="$service-trigger"
+if [[ "$trigger" == "storage" ]]; then
+  filters=(--event-filters "type=google.cloud.storage.object.v1.finalized" --event-filters "bucket=$BUCKET")
+else
+  filters=(--event-filters "type=google.cloud.pubsub.topic.v1.messagePublished" --transport-topic "projects/$PROJECT_ID/topics/${trigger#pubsub:}")
+fi
+if gcloud eventarc triggers describe "$trigger_name" --location "$REGION" --project "$PROJECT_ID" >/dev/null 2>&1; then
+  gcloud eventarc triggers update "$trigger_name" --location "$REGION" --project "$PROJECT_ID" \
+    --destination-run-service "$service" --destination-run-region "$REGION" --service-account "$invoker"
+else
+  # setup.sh creates the bucket in $REGION, so both kinds of trigger live there.
+  gcloud eventarc triggers create "$trigger_name" --location "$REGION" --project "$PROJECT_ID" \
+    --destination-run-service "$service" --destination-run-region "$REGION" --service-account "$invoker" "${filters[@]}"
+fi
+
+# Redelivery is bounded: after MAX_DELIVERY_ATTEMPTS a message goes to the dead-letter topic instead of looping.
+subscription=$(gcloud eventarc triggers describe "$trigger_name" --location "$REGION" --project "$PROJECT_ID" \
+  --format='value(transport.pubsub.subscription)' 2>/dev/null || true)
+if [[ -n "$subscription" ]]; then
+  project_number=$(gcloud projects describe "$PROJECT_ID" --format='value(projectNumber)')
+  gcloud pubsub subscriptions update "$subscription" --project "$PROJECT_ID" \
+    --dead-letter-topic "projects/$PROJECT_ID/topics/$DEAD_LETTER_TOPIC" --max-delivery-attempts "$MAX_DELIVERY_ATTEMPTS" \
+    --ack-deadline "$([[ "$trigger" == "storage" ]] && echo 600 || echo 60)"
+  gcloud pubsub subscriptions add-iam-policy-binding "$subscription" --project "$PROJECT_ID" \
+    --member "serviceAccount:service-$project_number@gcp-sa-pubsub.iam.gserviceaccount.com" --role roles/pubsub.subscriber >/dev/null
+fi
+echo "deployed $name as $service ($trigger)"
