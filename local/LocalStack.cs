@@ -24,6 +24,7 @@ public static class LocalStack
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = CloudEventRequestReader.MaxBodyBytes;
             kestrel.Listen(IPAddress.Loopback, options.Port);
         });
         var services = builder.Services;

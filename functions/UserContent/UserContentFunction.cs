@@ -26,6 +26,12 @@ public sealed class UserContentFunction(IWarehouse warehouse, ILogger<UserConten
             await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, $"method {request.Method} is not allowed; use GET");
             return;
         }
+        if (request.QueryString.Value?.Length > UserContentQuery.MaxQueryStringLength)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status414UriTooLong,
+                $"the query string is longer than {UserContentQuery.MaxQueryStringLength} characters");
+            return;
+        }
         if (!UserContentQuery.TryParse(request.Query, out var window, out var error))
         {
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, error);

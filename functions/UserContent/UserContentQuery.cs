@@ -11,6 +11,9 @@ namespace Pipeline.Functions.UserContent;
 /// </summary>
 public static class UserContentQuery
 {
+    /// <summary>Longer query strings are refused (414) before they are parsed.</summary>
+    public const int MaxQueryStringLength = 2048;
+
     private const int MaxEcho = 64;
 
     public static bool TryParse(IQueryCollection query, out ReadingWindow window, out string error)

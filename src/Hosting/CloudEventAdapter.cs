@@ -31,6 +31,12 @@ public sealed class CloudEventAdapter<TFunction, TData>(
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
+        catch (PayloadTooLargeException e)
+        {
+            logger.LogError("Rejected request: {Reason}", e.Message);
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return;
+        }
 
         try
         {

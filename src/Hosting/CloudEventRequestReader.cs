@@ -14,6 +14,9 @@ namespace Pipeline.Hosting;
 /// </summary>
 public sealed class CloudEventRequestReader
 {
+    /// <summary>The largest body read: a 10 MB Pub/Sub message, base64-encoded in its envelope, fits.</summary>
+    public const long MaxBodyBytes = 16 * 1024 * 1024;
+
     private const string HeaderPrefix = "ce-";
     private readonly JsonEventFormatter _formatter = new();
 
@@ -89,8 +92,21 @@ public sealed class CloudEventRequestReader
 
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength : 1024);
-        await request.Body.CopyToAsync(buffer, cancellationToken);
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            throw new PayloadTooLargeException(request.ContentLength.Value);
+        }
+        using var buffer = new MemoryStream(request.ContentLength is > 0 ? (int)request.ContentLength : 1024);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                throw new PayloadTooLargeException(buffer.Length + read);
+            }
+            buffer.Write(chunk, 0, read);
+        }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 

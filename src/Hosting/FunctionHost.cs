@@ -55,7 +55,11 @@ public static class FunctionHost
     {
         Environment.SetEnvironmentVariable("ASPNETCORE_URLS", null);
         var builder = WebApplication.CreateSlimBuilder(args);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = CloudEventRequestReader.MaxBodyBytes;
+        });
         builder.Logging.AddFunctionConsole(IsDeployed(builder.Configuration));
         configureServices(builder.Services, builder.Configuration);
         builder.Services.AddFunctionTarget<TFunction>();

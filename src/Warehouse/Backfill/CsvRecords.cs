@@ -12,6 +12,9 @@ namespace Pipeline.Warehouse.Backfill;
 /// </summary>
 public static class CsvRecords
 {
+    /// <summary>A row longer than this is refused (its first characters are kept as its raw text).</summary>
+    public const int MaxRowChars = 1024 * 1024;
+
     private static readonly string[] s_interactionColumns = ["user_id", "content_id|pratilipi_id", "read_percent", "updated_at"];
     private static readonly string[] s_contentColumns = ["content_id|pratilipi_id", "category_name", "updated_at?"];
 
@@ -78,6 +81,11 @@ public static class CsvRecords
                 continue;
             }
             var line = row.LineNumberFrom;
+            if (row.Span.Length > MaxRowChars)
+            {
+                onReject(new CsvRejection(line, row.Span[..MaxRowChars].ToString() + "…(truncated)", $"row: longer than {MaxRowChars} characters"));
+                continue;
+            }
             var fields = new Fields(row, columns, names, optional);
             if (read(fields, eventIdPrefix + line.ToString(System.Globalization.CultureInfo.InvariantCulture), out var result, out var error))
             {

@@ -18,7 +18,13 @@ public sealed record MessageContent(IReadOnlyList<RawRecord> Records, string? Un
 /// </summary>
 public static class MessageRecords
 {
-    private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = 64 };
+    /// <summary>More records than this in one message and the whole message is dead-lettered.</summary>
+    public const int MaxRecordsPerMessage = 10_000;
+
+    /// <summary>Deeper JSON than this is not read (System.Text.Json's own default).</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = MaxDepth };
 
     public static MessageContent Split(ReadOnlyMemory<byte> body)
     {
@@ -29,11 +35,15 @@ public static class MessageRecords
         var records = new List<RawRecord>();
         try
         {
-            var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { AllowMultipleValues = true, MaxDepth = 64 });
+            var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { AllowMultipleValues = true, MaxDepth = MaxDepth });
             while (reader.Read())
             {
                 using var value = JsonDocument.ParseValue(ref reader);
                 AddValue(records, value.RootElement);
+                if (records.Count > MaxRecordsPerMessage)
+                {
+                    return TooMany();
+                }
             }
             return new MessageContent(records, null);
         }
@@ -42,6 +52,9 @@ public static class MessageRecords
             return SplitLines(body, whole);
         }
     }
+
+    private static MessageContent TooMany() =>
+        new([], $"message carries more than {MaxRecordsPerMessage} records; split it into several messages");
 
     private static void AddValue(List<RawRecord> records, JsonElement value)
     {
@@ -79,6 +92,10 @@ public static class MessageRecords
         if (lines.Length < 2)
         {
             return new MessageContent([], $"message data is not JSON: {whole.Message}");
+        }
+        if (lines.Length > MaxRecordsPerMessage)
+        {
+            return TooMany();
         }
         var records = new List<RawRecord>(lines.Length);
         foreach (var line in lines)

@@ -1,0 +1,25 @@
+using System.Collections.Concurrent;
+using Pipeline.Warehouse;
+using Pipeline.Warehouse.Backfill;
+using Pipeline.Warehouse.Query;
+using Pipeline.Warehouse.Rows;
+
+namespace Pipeline.Tests.Fixtures;
+
+/// <summary>A warehouse that keeps every batch in memory: for tests of the functions' answers, not of storage.</summary>
+public sealed class MemoryWarehouse : IWarehouse
+{
+    public ConcurrentQueue<IngestBatch> Batches { get; } = new();
+
+    public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    {
+        Batches.Enqueue(batch);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<CategoryCount>>([]);
+
+    public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken) =>
+        Task.FromResult(LoadOutcome.Failed("not stored in memory"));
+}
