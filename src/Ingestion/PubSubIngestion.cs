@@ -41,15 +41,16 @@ public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, IL
     {
         await warehouse.WriteAsync(batch, cancellationToken);
         var stored = batch.Interactions.Count + batch.ContentCategories.Count;
+        // One line per event: outcome and counts at INFO, never the payload; a reason (which may quote a value) only at WARNING.
         if (batch.Errors.Count == 0)
         {
-            logger.LogInformation("{Function} event {EventId}: {Stored} stored, {Rejected} rejected",
-                source, cloudEvent.Id, stored, 0);
+            logger.LogInformation("{Function} event {EventId} stored: {Received} received, {Stored} stored, {Rejected} rejected",
+                source, cloudEvent.Id, stored, stored, 0);
         }
         else
         {
-            logger.LogWarning("{Function} event {EventId}: {Stored} stored, {Rejected} rejected, first reason: {Reason}",
-                source, cloudEvent.Id, stored, batch.Errors.Count, batch.Errors[0].Error);
+            logger.LogWarning("{Function} event {EventId} dead-lettered records: {Received} received, {Stored} stored, {Rejected} rejected, first reason: {Reason}",
+                source, cloudEvent.Id, stored + batch.Errors.Count, stored, batch.Errors.Count, batch.Errors[0].Error);
         }
     }
 

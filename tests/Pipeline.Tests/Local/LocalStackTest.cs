@@ -129,4 +129,27 @@ public sealed class LocalStackTest : IAsyncDisposable
 
     private Task<IReadOnlyList<object?[]>> QueryAsync(string sql) =>
         TempWarehouse.QueryAsync(_app!.Services.GetRequiredService<Pipeline.Warehouse.DuckDb.DuckDbWarehouse>(), sql);
+
+    [Fact]
+    public async Task Health_ReportsTheWarehouse()
+    {
+        var client = await StartAsync();
+
+        var health = await client.GetFromJsonAsync<JsonElement>("/healthz");
+
+        Assert.Equal("ok", health.GetProperty("warehouse").GetString());
+    }
+
+    [Fact]
+    public async Task Health_WhenTheWarehouseCannotOpen_Answers503()
+    {
+        // A directory where the database file should be: DuckDB cannot open it.
+        Directory.CreateDirectory(Path.Combine(_dataDir, "warehouse.duckdb"));
+        var client = await StartAsync();
+
+        var response = await client.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("unavailable", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+    }
 }

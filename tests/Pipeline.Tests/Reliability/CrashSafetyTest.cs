@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using DuckDB.NET.Data;
+using Pipeline.Local.PubSub;
+using Xunit.Abstractions;
+
+namespace Pipeline.Tests.Reliability;
+
+/// <summary>
+/// The local stack, as its own process, killed with SIGKILL while messages are being published — five times —
+/// and restarted on the same data directory: every message whose publish call was answered is stored exactly once.
+/// </summary>
+public sealed class CrashSafetyTest(ITestOutputHelper output) : IDisposable
+{
+    public const int KillPoints = 5;
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "pipeline-tests", "crash-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task KilledWhilePublishing_EveryAcknowledgedMessageIsStoredExactlyOnce()
+    {
+        var acknowledged = new List<string>();
+        var random = new Random(20221);
+        var published = 0;
+        for (var kill = 0; kill <= KillPoints; kill++)
+        {
+            using var stack = await StartAsync();
+            using var client = new HttpClient { BaseAddress = stack.Root, Timeout = TimeSpan.FromSeconds(10) };
+            using var stop = new CancellationTokenSource();
+            var publishers = Enumerable.Range(0, 4).Select(_ => PublishUntilStoppedAsync(client, acknowledged, () => Interlocked.Increment(ref published), stop.Token)).ToList();
+            await Task.Delay(random.Next(150, 600));
+            if (kill < KillPoints)
+            {
+                stack.Process.Kill(entireProcessTree: true);
+            }
+            stop.Cancel();
+            await Task.WhenAll(publishers);
+            if (kill == KillPoints)
+            {
+                stack.Process.Kill(entireProcessTree: true);
+            }
+            await stack.Process.WaitForExitAsync();
+        }
+
+        var stored = await StoredCountsAsync();
+        output.WriteLine($"kills: {KillPoints}, published: {published}, acknowledged: {acknowledged.Count}, stored rows: {stored.Values.Sum()}");
+        Assert.True(acknowledged.Count > KillPoints * 10, $"too few messages got through to prove anything ({acknowledged.Count})");
+        var missing = acknowledged.Where(id => !stored.ContainsKey(id)).ToList();
+        Assert.Empty(missing);
+        Assert.All(stored, pair => Assert.Equal(1, pair.Value));
+    }
+
+    private static async Task PublishUntilStoppedAsync(HttpClient client, List<string> acknowledged, Func<int> next, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var n = next();
+            var record = $$"""{"user_id":{{n}},"content_id":{{n % 97}},"read_percent":95,"updated_at":"2022-03-27"}""";
+            try
+            {
+                using var response = await client.PostAsJsonAsync("v1/projects/crash/topics/user-interaction:publish",
+                    new { messages = new[] { new { data = Convert.ToBase64String(Encoding.UTF8.GetBytes(record)) } } }, CancellationToken.None);
+                if (response.IsSuccessStatusCode)
+                {
+                    var ids = (await response.Content.ReadFromJsonAsync<PublishResponse>(CancellationToken.None))!.MessageIds;
+                    lock (acknowledged)
+                    {
+                        acknowledged.AddRange(ids);
+                    }
+                }
+            }
+            catch (HttpRequestException)
+            {
+                return; // The stack is gone: what was not answered was not promised.
+            }
+            catch (TaskCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<Dictionary<string, long>> StoredCountsAsync()
+    {
+        await using var connection = new DuckDBConnection($"Data Source={Path.Combine(_dataDir, "warehouse.duckdb")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT event_id, count(*) FROM user_interaction GROUP BY event_id";
+        await using var reader = await command.ExecuteReaderAsync();
+        var counts = new Dictionary<string, long>();
+        while (await reader.ReadAsync())
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return counts;
+    }
+
+    private async Task<RunningStack> StartAsync()
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "pipeline-local"), ["--port", port.ToString(), "--data-dir", _dataDir])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var root = new Uri($"http://127.0.0.1:{port}/");
+        using var probe = new HttpClient { BaseAddress = root, Timeout = TimeSpan.FromSeconds(1) };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((await probe.GetAsync("healthz")).IsSuccessStatusCode)
+                {
+                    return new RunningStack(process, root);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                await Task.Delay(50);
+            }
+        }
+        process.Kill(entireProcessTree: true);
+        throw new TimeoutException("the local stack did not start");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed record RunningStack(Process Process, Uri Root) : IDisposable
+    {
+        public void Dispose() => Process.Dispose();
+    }
+}
