@@ -50,10 +50,10 @@ public sealed class BigQueryWarehouse(
     {
         var result = await QueryAsync(_userContentSql,
         [
-            Values.Parameter("user_id", window.UserId),
-            Values.Parameter("from_ts", window.FromUtc),
-            Values.Parameter("until_ts", window.UntilUtc),
-            Values.Parameter("finished_above", ReadingWindow.FinishedAbovePercent),
+            Values.Parameter(UserContentSql.UserId, window.UserId),
+            Values.Parameter(UserContentSql.From, window.FromUtc),
+            Values.Parameter(UserContentSql.Until, window.UntilUtc),
+            Values.Parameter(UserContentSql.FinishedAbove, ReadingWindow.FinishedAbovePercent),
         ], cancellationToken);
         return result.Rows.Select(row => new CategoryCount(result.String(row, 0)!, result.Int64(row, 1))).ToList();
     }

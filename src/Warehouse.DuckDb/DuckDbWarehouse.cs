@@ -49,10 +49,10 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     {
         await using var command = connection.CreateCommand();
         command.CommandText = _userContentSql;
-        command.Parameters.Add(new DuckDBParameter(window.UserId));
-        command.Parameters.Add(new DuckDBParameter(window.FromUtc));
-        command.Parameters.Add(new DuckDBParameter(window.UntilUtc));
-        command.Parameters.Add(new DuckDBParameter(ReadingWindow.FinishedAbovePercent));
+        command.Parameters.Add(new DuckDBParameter(UserContentSql.UserId, window.UserId));
+        command.Parameters.Add(new DuckDBParameter(UserContentSql.From, window.FromUtc));
+        command.Parameters.Add(new DuckDBParameter(UserContentSql.Until, window.UntilUtc));
+        command.Parameters.Add(new DuckDBParameter(UserContentSql.FinishedAbove, ReadingWindow.FinishedAbovePercent));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var counts = new List<CategoryCount>();
         while (await reader.ReadAsync(cancellationToken))

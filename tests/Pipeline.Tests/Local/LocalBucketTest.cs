@@ -1,39 +1,20 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.TestHost;
-using Pipeline.Local;
+using Pipeline.Tests.Fixtures;
 
 namespace Pipeline.Tests.Local;
 
-public sealed class LocalBucketTest : IAsyncDisposable
+public sealed class LocalBucketTest
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
-    private WebApplication? _app;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-        Directory.Delete(_dataDir, recursive: true);
-    }
-
     [Fact]
     public async Task DumpsDroppedIntoTheBucket_BecomeQueryableWithNoOtherStep()
     {
-        var options = new LocalOptions(DataDir: _dataDir);
         // One dump is there before start-up, the other arrives while the stack runs.
-        Write(Path.Combine(options.BucketDir, "content_meta", "meta.csv"), "pratilipi_id,category_name\n12,romance\n13,drama\n");
-        var builder = LocalStack.CreateBuilder(options);
-        builder.WebHost.UseTestServer();
-        _app = LocalStack.Build(builder);
-        await _app.StartAsync();
-        var client = _app.GetTestClient();
-        Write(Path.Combine(options.BucketDir, "user_interaction", "2022", "reads.csv"),
+        await using var stack = await LocalStackHost.StartAsync(prepare: options =>
+            Write(Path.Combine(options.BucketDir, "content_meta", "meta.csv"), "pratilipi_id,category_name\n12,romance\n13,drama\n"));
+        var client = stack.Client;
+        Write(Path.Combine(stack.Options.BucketDir, "user_interaction", "2022", "reads.csv"),
             "user_id,pratilipi_id,read_percent,updated_at\n65045,12,95,2022-03-27 10:00:00\n65045,13,99,2022-03-20\n65045,13,50,2022-03-21\n");
-
         var loads = await WaitForLoadsAsync(client, count: 2);
 
         Assert.All(loads, load => Assert.Equal("loaded", load.GetProperty("status").GetString()));

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.TestHost;
 using Pipeline.Local;
 using Pipeline.Local.PubSub;
 using Pipeline.Tests.Fixtures;
@@ -12,28 +11,24 @@ namespace Pipeline.Tests.Local;
 
 public sealed class LocalStackTest : IAsyncDisposable
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
-    private WebApplication? _app;
+    private LocalStackHost? _stack;
 
-    private async Task<HttpClient> StartAsync(Action<IServiceCollection>? overrides = null)
+    private async Task<HttpClient> StartAsync(Action<IServiceCollection>? overrides = null, Action<LocalOptions>? prepare = null)
     {
-        var builder = LocalStack.CreateBuilder(new LocalOptions(DataDir: _dataDir));
-        builder.WebHost.UseTestServer();
-        builder.Services.AddSingleton(new DeliveryOptions { MaxAttempts = 3, InitialBackoff = TimeSpan.FromMilliseconds(5) });
-        overrides?.Invoke(builder.Services);
-        _app = LocalStack.Build(builder);
-        await _app.StartAsync();
-        return _app.GetTestClient();
+        _stack = await LocalStackHost.StartAsync(services =>
+        {
+            services.AddSingleton(new DeliveryOptions { MaxAttempts = 3, InitialBackoff = TimeSpan.FromMilliseconds(5) });
+            overrides?.Invoke(services);
+        }, prepare);
+        return _stack.Client;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
+        if (_stack is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _stack.DisposeAsync();
         }
-        Directory.Delete(_dataDir, recursive: true);
     }
 
     [Fact]
@@ -103,7 +98,7 @@ public sealed class LocalStackTest : IAsyncDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(3, failing.Attempts);
-        var kept = await _app!.Services.GetRequiredService<DeadLetterStore>().ListAsync(default);
+        var kept = await _stack!.Services.GetRequiredService<DeadLetterStore>().ListAsync(default);
         var message = Assert.Single(kept);
         Assert.Equal(Messages.SeedInteraction, Encoding.UTF8.GetString(Convert.FromBase64String(message.Data!)));
         Assert.Equal(500, message.LastStatus);
@@ -127,8 +122,7 @@ public sealed class LocalStackTest : IAsyncDisposable
 
     private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
-    private Task<IReadOnlyList<object?[]>> QueryAsync(string sql) =>
-        TempWarehouse.QueryAsync(_app!.Services.GetRequiredService<Pipeline.Warehouse.DuckDb.DuckDbWarehouse>(), sql);
+    private Task<IReadOnlyList<object?[]>> QueryAsync(string sql) => _stack!.QueryAsync(sql);
 
     [Fact]
     public async Task Health_ReportsTheWarehouse()
@@ -144,8 +138,7 @@ public sealed class LocalStackTest : IAsyncDisposable
     public async Task Health_WhenTheWarehouseCannotOpen_Answers503()
     {
         // A directory where the database file should be: DuckDB cannot open it.
-        Directory.CreateDirectory(Path.Combine(_dataDir, "warehouse.duckdb"));
-        var client = await StartAsync();
+        var client = await StartAsync(prepare: options => Directory.CreateDirectory(options.DatabasePath));
 
         var response = await client.GetAsync("/healthz");
 

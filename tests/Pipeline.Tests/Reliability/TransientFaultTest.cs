@@ -1,7 +1,5 @@
 using System.Net.Http.Json;
 using System.Text;
-using Microsoft.AspNetCore.TestHost;
-using Pipeline.Local;
 using Pipeline.Local.PubSub;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse;
@@ -15,35 +13,22 @@ namespace Pipeline.Tests.Reliability;
 /// Under load, the warehouse fails before writing, fails after writing, throttles and stalls; the functions answer
 /// 5xx, the local Pub/Sub redelivers, and in the end every message is stored once and the query counts it once.
 /// </summary>
-public sealed class TransientFaultTest(ITestOutputHelper output) : IAsyncDisposable
+public sealed class TransientFaultTest(ITestOutputHelper output)
 {
     public const int Messages = 600;
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "pipeline-tests", "faults-" + Guid.NewGuid().ToString("N"));
-    private WebApplication? _app;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-        Directory.Delete(_dataDir, recursive: true);
-    }
 
     [Fact]
     public async Task FaultsUnderLoad_EveryMessageLandsOnceAndCountsOnce()
     {
-        var options = new LocalOptions(DataDir: _dataDir);
-        var builder = LocalStack.CreateBuilder(options);
-        builder.WebHost.UseTestServer();
-        builder.Services.AddSingleton(new DeliveryOptions { MaxAttempts = 30, InitialBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(20) });
-        builder.Services.AddSingleton(provider =>
-            new FaultyWarehouse(provider.GetRequiredService<DuckDbWarehouse>(), seed: 7, failBefore: 0.3, failAfter: 0.2, slow: 0.1));
-        builder.Services.AddSingleton<IWarehouse>(provider => provider.GetRequiredService<FaultyWarehouse>());
-        _app = LocalStack.Build(builder);
-        await _app.StartAsync();
-        var client = _app.GetTestClient();
-        var duckDb = _app.Services.GetRequiredService<DuckDbWarehouse>();
+        await using var stack = await LocalStackHost.StartAsync(services =>
+        {
+            services.AddSingleton(new DeliveryOptions { MaxAttempts = 30, InitialBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(20) });
+            services.AddSingleton(provider =>
+                new FaultyWarehouse(provider.GetRequiredService<DuckDbWarehouse>(), seed: 7, failBefore: 0.3, failAfter: 0.2, slow: 0.1));
+            services.AddSingleton<IWarehouse>(provider => provider.GetRequiredService<FaultyWarehouse>());
+        });
+        var client = stack.Client;
+        var duckDb = stack.Services.GetRequiredService<DuckDbWarehouse>();
         await duckDb.WriteAsync(new IngestBatch([], Enumerable.Range(0, Messages).Select(i => new ContentCategory($"meta-{i}", i, $"cat-{i}", null)).ToList(), [], DateTime.UtcNow), default);
 
         var batches = Enumerable.Range(0, Messages / 10).Select(async b =>
@@ -58,8 +43,8 @@ public sealed class TransientFaultTest(ITestOutputHelper output) : IAsyncDisposa
         });
         var ids = (await Task.WhenAll(batches)).SelectMany(i => i).ToList();
 
-        var faulty = _app.Services.GetRequiredService<FaultyWarehouse>();
-        var kept = await _app.Services.GetRequiredService<DeadLetterStore>().ListAsync(default);
+        var faulty = stack.Services.GetRequiredService<FaultyWarehouse>();
+        var kept = await stack.Services.GetRequiredService<DeadLetterStore>().ListAsync(default);
         var stored = await TempWarehouse.QueryAsync(duckDb, "SELECT event_id, count(*) FROM user_interaction GROUP BY event_id");
         var shares = await client.GetFromJsonAsync<Dictionary<string, double>>("/user_content/?user_id=42&query_date=2022-03-27");
         output.WriteLine($"messages: {Messages}, writes attempted: {faulty.Writes}, faults injected: {faulty.FaultsInjected}, dead-lettered: {kept.Count}, stored: {stored.Count}");

@@ -2,8 +2,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using DuckDB.NET.Data;
-using Microsoft.AspNetCore.TestHost;
-using Pipeline.Local;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse.Query;
 
@@ -13,33 +11,13 @@ namespace Pipeline.Tests.UserContent;
 /// A dataset small enough to check by hand, ingested through the local stack's Pub/Sub endpoint and asked for
 /// through /user_content/. Each read below is there to pin one rule of DESIGN §5.
 /// </summary>
-public sealed class UserContentGoldenTest : IAsyncDisposable
+public sealed class UserContentGoldenTest
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
-    private WebApplication? _app;
-
-    private async Task<HttpClient> StartAsync()
-    {
-        var builder = LocalStack.CreateBuilder(new LocalOptions(DataDir: _dataDir));
-        builder.WebHost.UseTestServer();
-        _app = LocalStack.Build(builder);
-        await _app.StartAsync();
-        return _app.GetTestClient();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-        Directory.Delete(_dataDir, recursive: true);
-    }
-
     [Fact]
     public async Task GoldenDataset_AnswersTheHandComputedShares()
     {
-        var client = await StartAsync();
+        await using var stack = await LocalStackHost.StartAsync();
+        var client = stack.Client;
         await PublishAsync(client, "content-meta",
             """{"content_id": 1, "category_name": "romance"}""",
             """[{"content_id": 2, "category_name": "romance"}, {"content_id": 2, "category_name": "drama"}, {"content_id": 2, "category_name": "family"}]""",
