@@ -19,6 +19,10 @@ for topic in "$INTERACTION_TOPIC" "$CONTENT_TOPIC" "$DEAD_LETTER_TOPIC"; do
   exists gcloud pubsub topics describe "$topic" --project "$PROJECT_ID" || gcloud pubsub topics create "$topic" --project "$PROJECT_ID"
 done
 
+# Pub/Sub drops what reaches a topic nobody subscribes to: the dead letters are held here for a week.
+exists gcloud pubsub subscriptions describe "$DEAD_LETTER_TOPIC-hold" --project "$PROJECT_ID" ||
+  gcloud pubsub subscriptions create "$DEAD_LETTER_TOPIC-hold" --topic "$DEAD_LETTER_TOPIC" --message-retention-duration 7d --project "$PROJECT_ID"
+
 exists gcloud storage buckets describe "gs://$BUCKET" --project "$PROJECT_ID" ||
   gcloud storage buckets create "gs://$BUCKET" --location "$REGION" --uniform-bucket-level-access --project "$PROJECT_ID"
 

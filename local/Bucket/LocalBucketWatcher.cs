@@ -35,8 +35,18 @@ public sealed class LocalBucketWatcher(
         var now = clock.GetUtcNow();
         foreach (var path in Directory.EnumerateFiles(options.BucketDir, "*", SearchOption.AllDirectories))
         {
-            var info = new FileInfo(path);
-            var seen = new FileSnapshot(info.Length, info.LastWriteTimeUtc);
+            FileSnapshot seen;
+            try
+            {
+                var info = new FileInfo(path);
+                seen = new FileSnapshot(info.Length, info.LastWriteTimeUtc);
+            }
+            catch (IOException)
+            {
+                // Gone (or going) between the listing and the look: the next pass sees what is there.
+                _files.Remove(path);
+                continue;
+            }
             if (!_files.TryGetValue(path, out var state) || state.Snapshot != seen)
             {
                 _files[path] = new FileState(seen, Delivered: false, Failures: 0, NextAttempt: now + s_pollInterval);

@@ -39,21 +39,29 @@ public sealed class DeadLetterStore(string directory) : IDisposable
     public async Task<IReadOnlyList<DeadLetteredMessage>> ListAsync(CancellationToken cancellationToken)
     {
         var messages = new List<DeadLetteredMessage>();
-        if (!System.IO.Directory.Exists(Directory))
+        await _lock.WaitAsync(cancellationToken);
+        try
         {
-            return messages;
-        }
-        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.ndjson").Order())
-        {
-            foreach (var line in await File.ReadAllLinesAsync(file, cancellationToken))
+            if (!System.IO.Directory.Exists(Directory))
             {
-                if (line.Length > 0 && JsonSerializer.Deserialize<DeadLetteredMessage>(line, JsonSerializerOptions.Web) is { } message)
+                return messages;
+            }
+            foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.ndjson").Order())
+            {
+                foreach (var line in await File.ReadAllLinesAsync(file, cancellationToken))
                 {
-                    messages.Add(message);
+                    if (line.Length > 0 && JsonSerializer.Deserialize<DeadLetteredMessage>(line, JsonSerializerOptions.Web) is { } message)
+                    {
+                        messages.Add(message);
+                    }
                 }
             }
+            return messages;
         }
-        return messages;
+        finally
+        {
+            _lock.Release();
+        }
     }
 
     public void Dispose() => _lock.Dispose();

@@ -83,23 +83,31 @@ public sealed class LocalPubSub(
     {
         var request = EventarcRequest.ForPubSubMessage(project, topic, message, $"projects/{project}/subscriptions/eventarc-local-{topic}");
         var status = 0;
-        for (var attempt = 1; attempt <= delivery.MaxAttempts; attempt++)
+        var attempt = 0;
+        try
         {
-            status = await invoker.InvokeAsync(functionName, request, cancellationToken);
-            if (status is >= 200 and < 300)
+            while (++attempt <= delivery.MaxAttempts)
             {
-                return;
+                status = await invoker.InvokeAsync(functionName, request, cancellationToken);
+                if (status is >= 200 and < 300)
+                {
+                    return;
+                }
+                logger.LogWarning("{Function} answered {Status} to message {MessageId} (attempt {Attempt} of {MaxAttempts})",
+                    functionName, status, message.MessageId, attempt, delivery.MaxAttempts);
+                if (attempt < delivery.MaxAttempts)
+                {
+                    await Task.Delay(delivery.Backoff(attempt), clock, cancellationToken);
+                }
             }
-            logger.LogWarning("{Function} answered {Status} to message {MessageId} (attempt {Attempt} of {MaxAttempts})",
-                functionName, status, message.MessageId, attempt, delivery.MaxAttempts);
-            if (attempt < delivery.MaxAttempts)
-            {
-                await Task.Delay(delivery.Backoff(attempt), clock, cancellationToken);
-            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down mid-delivery: keep the message rather than drop it.
         }
         await deadLetters.KeepAsync(new DeadLetteredMessage(
             topic, message.MessageId!, Convert.ToBase64String(message.Data ?? []), message.Attributes,
-            message.PublishTime!.Value, delivery.MaxAttempts, status, clock.GetUtcNow()), cancellationToken);
+            message.PublishTime!.Value, Math.Min(attempt, delivery.MaxAttempts), status, clock.GetUtcNow()), CancellationToken.None);
         logger.LogError("Message {MessageId} on {Topic} was never acknowledged by {Function}; kept in {DeadLetterDir}",
             message.MessageId, topic, functionName, deadLetters.Directory);
     }

@@ -68,7 +68,16 @@ public sealed class CloudEventRequestReader
             }
             if (!body.IsEmpty)
             {
-                _formatter.DecodeBinaryModeEventData(body, cloudEvent);
+                try
+                {
+                    _formatter.DecodeBinaryModeEventData(body, cloudEvent);
+                }
+                catch (JsonException)
+                {
+                    // The headers make a valid CloudEvent; its data is not the JSON it claims to be. That is the
+                    // function's to judge (and to dead-letter), not a malformed request: keep the bytes.
+                    cloudEvent.Data = body.ToArray();
+                }
             }
             return cloudEvent.Validate();
         }

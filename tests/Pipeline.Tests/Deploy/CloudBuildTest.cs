@@ -32,6 +32,7 @@ public sealed partial class CloudBuildTest
         var push = string.Join("\n", Args(steps["push-images"]));
         foreach (var (name, service, trigger) in s_functions)
         {
+            Assert.Equal("dotnet", Scalar(steps[$"publish-{service}"], "entrypoint"));
             var publish = Args(steps[$"publish-{service}"]);
             Assert.Equal(["publish", $"functions/{name}", "-c", "Release", "/t:PublishContainer"], publish.Take(5));
             Assert.Contains(publish, a => a.EndsWith($"/{service}", StringComparison.Ordinal) && a.StartsWith("-p:ContainerRepository=", StringComparison.Ordinal));
@@ -54,6 +55,25 @@ public sealed partial class CloudBuildTest
 
         Assert.Empty(used.Except(declared));
         Assert.Empty(declared.Except(used));
+    }
+
+    [Fact]
+    public void ShellVariables_AreEscapedFromCloudBuildSubstitution()
+    {
+        // Cloud Build replaces $name itself; a shell variable must be written $$name.
+        var scripts = Steps().SelectMany(Args).Where(a => a.Contains('\n'));
+        foreach (var script in scripts)
+        {
+            Assert.DoesNotMatch(@"(?<!\$)\$(?!\$|\{|PROJECT_ID|BUILD_ID)[a-z_]+", script);
+        }
+    }
+
+    [Fact]
+    public void InfrastructureChanges_OnlyAfterTheTestsPass()
+    {
+        var steps = Steps().ToDictionary(s => Scalar(s, "id"));
+
+        Assert.Equal(["test"], ((YamlSequenceNode)steps["setup"]["waitFor"]).Cast<YamlScalarNode>().Select(n => n.Value));
     }
 
     [Fact]

@@ -125,6 +125,18 @@ public sealed class IngestFunctionTest : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BinaryModeBodyThatIsNotJson_IsAcknowledgedAndDeadLetteredWhole()
+    {
+        var request = Messages.PubSub("x", "nj-1") with { Body = Encoding.UTF8.GetBytes("this is not { json") };
+
+        var response = await _interactions.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var error = Assert.Single(await _store.ErrorsAsync());
+        Assert.Equal(("nj-1", "this is not { json"), (error.EventId, error.Payload));
+    }
+
+    [Fact]
     public async Task EventOfAnotherType_IsAcknowledgedAndDeadLettered()
     {
         var request = Messages.PubSub(Messages.SeedInteraction, "t1");
