@@ -11,11 +11,13 @@ namespace Pipeline.Warehouse.BigQuery;
 /// inserts the good ones, dead-letters the bad ones and records load_log. Its last statement returns the outcome.
 /// Values are parameters (@object, @generation, @target, @object_prefix, @event_prefix, @max_bad_rows, @started_at);
 /// only table ids from configuration and c0…cN appear in the text.
+/// BigQuery keeps no row order, so a row's key is not its line: it is the fingerprint of the row's values and its
+/// ordinal among identical rows — stable for the same file, computed without sorting the whole file.
 /// </summary>
 internal static class BackfillScript
 {
-    private const string IdPattern = @"^\+?[0-9]+$";
-    private const string TimestampPattern = @"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?(Z|[+-][0-9]{2}:[0-9]{2})?$";
+    private const string IdPattern = @"^[+-]?[0-9]+$";
+    private const string TimestampPattern = @"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$";
 
     public static string For(RecordKind target, int[] columns, int columnCount, BigQueryOptions options, TableReference staging)
     {
@@ -37,10 +39,15 @@ internal static class BackfillScript
         var script = new StringBuilder();
         script.Append($"""
             CREATE TEMP TABLE checked AS
-            WITH numbered AS (
-              SELECT s.*, ROW_NUMBER() OVER (ORDER BY TO_JSON_STRING(s)) + 1 AS line FROM {BigQueryOptions.Sql(staging)} AS s
+            WITH keyed AS (
+              SELECT s.*, TO_JSON_STRING(s) AS row_json FROM {BigQueryOptions.Sql(staging)} AS s
+            ),
+            numbered AS (
+              SELECT keyed.*, CONCAT(FORMAT('%016x', FARM_FINGERPRINT(row_json)), '-',
+                CAST(ROW_NUMBER() OVER (PARTITION BY row_json) AS STRING)) AS record
+              FROM keyed
             )
-            SELECT line, CONCAT({raw}) AS raw,
+            SELECT record, CONCAT({raw}) AS raw,
               {string.Join(",\n  ", fields)},
               COALESCE({string.Join(", ", checks)}) AS error
             FROM numbered;
@@ -51,15 +58,19 @@ internal static class BackfillScript
             ELSEIF (SELECT COUNTIF(error IS NOT NULL) FROM checked) > @max_bad_rows THEN
               INSERT INTO {loadLog} (object, generation, target, status, rows_loaded, rows_rejected, error, started_at, finished_at)
               VALUES (@object, @generation, @target, 'failed', 0, (SELECT COUNTIF(error IS NOT NULL) FROM checked),
-                (SELECT FORMAT('more than %d bad rows; the first, line %d: %s', @max_bad_rows, line, error) FROM checked WHERE error IS NOT NULL ORDER BY line LIMIT 1),
+                (SELECT FORMAT('more than %d bad rows; one, record %s: %s', @max_bad_rows, record, error) FROM checked WHERE error IS NOT NULL ORDER BY record LIMIT 1),
                 @started_at, CURRENT_TIMESTAMP());
             ELSE
               BEGIN TRANSACTION;
-              DELETE FROM {into} WHERE STARTS_WITH(event_id, @object_prefix);
+              -- Only when an older generation was loaded: a DELETE on a table the ingest functions stream into
+              -- fails if it could touch rows still in the streaming buffer, so a first load must not issue one.
+              IF EXISTS (SELECT 1 FROM {loadLog} WHERE object = @object AND target = @target AND status = 'loaded' AND generation != @generation) THEN
+                DELETE FROM {into} WHERE STARTS_WITH(event_id, @object_prefix);
+              END IF;
               INSERT INTO {into} ({insertColumns})
-                SELECT CONCAT(@event_prefix, CAST(line AS STRING)), {insertValues}, @started_at FROM checked WHERE error IS NULL;
+                SELECT CONCAT(@event_prefix, record), {insertValues}, @started_at FROM checked WHERE error IS NULL;
               INSERT INTO {errors} (source, event_id, payload, error, received_at)
-                SELECT 'BackfillCsv', CONCAT(@event_prefix, CAST(line AS STRING)), raw, CONCAT('line ', CAST(line AS STRING), ': ', error), @started_at
+                SELECT 'BackfillCsv', CONCAT(@event_prefix, record), raw, CONCAT('record ', record, ': ', error), @started_at
                 FROM checked WHERE error IS NOT NULL;
               INSERT INTO {loadLog} (object, generation, target, status, rows_loaded, rows_rejected, error, started_at, finished_at)
                 SELECT @object, @generation, @target, 'loaded', COUNTIF(error IS NULL), COUNTIF(error IS NOT NULL),
@@ -82,9 +93,11 @@ internal static class BackfillScript
 
     private static string Id(string name, int c) => $"SAFE_CAST(LTRIM({Cell(c)}, '+') AS INT64) AS {name}";
 
+    private static string IdValue(int c) => $"SAFE_CAST(LTRIM({Cell(c)}, '+') AS INT64)";
+
     private static string Percent(string name, int c) => $"SAFE_CAST({Cell(c)} AS FLOAT64) AS {name}";
 
-    private static string Name(string name, int c) => $"{(c < 0 ? "CAST(NULL AS STRING)" : $"c{c}")} AS {name}";
+    private static string Name(string name, int c) => $"{Cell(c)} AS {name}";
 
     private static string Timestamp(string name, int c) => $"{TimestampValue(c)} AS {name}";
 
@@ -94,7 +107,9 @@ internal static class BackfillScript
             SAFE.PARSE_TIMESTAMP('%Y-%m-%d %H:%M:%E*S', {Cell(c)}), SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*S', {Cell(c)}),
             SAFE.PARSE_TIMESTAMP('%Y-%m-%d %H:%M:%E*SZ', {Cell(c)}), SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*SZ', {Cell(c)}),
             SAFE.PARSE_TIMESTAMP('%Y-%m-%d %H:%M:%E*S%Ez', {Cell(c)}), SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*S%Ez', {Cell(c)}),
-            SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M%Ez', {Cell(c)}), SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%MZ', {Cell(c)})), NULL)
+            SAFE.PARSE_TIMESTAMP('%Y-%m-%d %H:%M:%E*S%z', {Cell(c)}), SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*S%z', {Cell(c)}),
+            SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M', {Cell(c)}), SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M%Ez', {Cell(c)}),
+            SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M%z', {Cell(c)}), SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%MZ', {Cell(c)})), NULL)
         """;
 
     private static string Shown(int c) => $"CONCAT('''', {Cell(c)}, '''')";
@@ -102,8 +117,8 @@ internal static class BackfillScript
     private static string IdCheck(string name, int c) => $"""
         CASE
           WHEN {Cell(c)} IS NULL THEN '{name}: missing'
-          WHEN REGEXP_CONTAINS({Cell(c)}, r'{IdPattern}') AND SAFE_CAST(LTRIM({Cell(c)}, '+') AS INT64) IS NOT NULL THEN NULL
-          WHEN REGEXP_CONTAINS({Cell(c)}, r'^-[0-9]+$') AND SAFE_CAST({Cell(c)} AS INT64) IS NOT NULL THEN CONCAT('{name}: must be ≥ 0, got ', {Shown(c)})
+          WHEN REGEXP_CONTAINS({Cell(c)}, r'{IdPattern}') AND {IdValue(c)} >= 0 THEN NULL
+          WHEN REGEXP_CONTAINS({Cell(c)}, r'{IdPattern}') AND {IdValue(c)} < 0 THEN CONCAT('{name}: must be ≥ 0, got ', {Shown(c)})
           WHEN SAFE_CAST({Cell(c)} AS BIGNUMERIC) > 9223372036854775807 THEN CONCAT('{name}: ', {Shown(c)}, ' does not fit in a 64-bit integer')
           ELSE CONCAT('{name}: must be an integer ≥ 0, got ', {Shown(c)})
         END
@@ -121,7 +136,7 @@ internal static class BackfillScript
     private static string NameCheck(string name, int c) => $"""
         CASE
           WHEN {Cell(c)} IS NULL THEN '{name}: missing'
-          WHEN CHAR_LENGTH(c{c}) > {Parsing.FieldRules.MaxCategoryNameLength} THEN '{name}: longer than {Parsing.FieldRules.MaxCategoryNameLength} characters'
+          WHEN CHAR_LENGTH({Cell(c)}) > {Parsing.FieldRules.MaxCategoryNameLength} THEN '{name}: longer than {Parsing.FieldRules.MaxCategoryNameLength} characters'
         END
         """;
 

@@ -16,18 +16,16 @@ namespace Pipeline.Warehouse.BigQuery;
 public sealed class BigQueryCsvLoader(
     BigQueryRestClient client, BigQueryOptions options, IObjectHeaderReader headers, TimeProvider clock, ILogger<BigQueryCsvLoader> logger)
 {
+    private const int MaxLoadAttempts = 3;
     private static readonly TimeSpan s_stagingLifetime = TimeSpan.FromDays(1);
+    private static readonly HashSet<string> s_transientJobErrors = ["backendError", "internalError", "rateLimitExceeded", "jobRateLimitExceeded"];
 
     public async Task<LoadOutcome> LoadAsync(CsvLoad load, CancellationToken cancellationToken)
     {
         var startedAt = TruncateToMicroseconds(clock.GetUtcNow().UtcDateTime);
         var target = load.Target == RecordKind.Interaction ? options.Interactions : options.ContentMeta;
-        var loaded = await LoadedGenerationAsync(load, target, startedAt, cancellationToken);
-        if (loaded >= load.Generation)
+        if (await DecidedAsync(load, target, startedAt, cancellationToken) is { } skipped)
         {
-            var skipped = LoadOutcome.Skipped(loaded == load.Generation
-                ? $"generation {load.Generation} is already loaded"
-                : $"superseded: generation {loaded} is already loaded");
             await RecordAsync(load, target, skipped, startedAt, cancellationToken);
             return skipped;
         }
@@ -49,18 +47,9 @@ public sealed class BigQueryCsvLoader(
         var id = JobId(load);
         var staging = new TableReference(options.Project, options.Dataset, "_backfill_stage_" + id);
         var schema = new TableSchema(Enumerable.Range(0, header.Count).Select(i => new TableFieldSchema($"c{i}", "STRING")).ToList());
-        await client.InsertTableAsync(new Table(staging, schema,
-            ExpirationTime: (clock.GetUtcNow() + s_stagingLifetime).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)), cancellationToken);
-        var job = await client.InsertJobAsync(new Job(new JobReference(options.Project, "backfill_" + id, options.Location),
-            new JobConfiguration(new JobConfigurationLoad([load.ObjectUri], staging, schema),
-                new Dictionary<string, string> { ["pipeline"] = "backfill-csv" })), cancellationToken);
-        try
+        if (await StageAsync(load, id, staging, schema, cancellationToken) is { } error)
         {
-            await client.WaitForJobAsync(job, cancellationToken);
-        }
-        catch (BigQueryException e) when (e.Status is null)
-        {
-            var failed = LoadOutcome.Failed($"the load job failed: {e.Message}");
+            var failed = LoadOutcome.Failed($"the load job failed: {error.Message}");
             await RecordAsync(load, target, failed, startedAt, cancellationToken);
             return failed;
         }
@@ -74,15 +63,60 @@ public sealed class BigQueryCsvLoader(
         return outcome;
     }
 
-    private async Task<long> LoadedGenerationAsync(CsvLoad load, TableReference target, DateTime startedAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stages the object with a load job whose id is derived from the load, so a redelivered event finds the job an
+    /// earlier delivery started (409) and polls it. A job reused that way must have filled the staging table that
+    /// exists now; a job that failed for a transient reason is not final. Either way the next attempt id is used.
+    /// Returns the job's error when it failed for good.
+    /// </summary>
+    private async Task<ErrorProto?> StageAsync(CsvLoad load, string id, TableReference staging, TableSchema schema, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await client.InsertTableAsync(new Table(staging, schema,
+                ExpirationTime: (clock.GetUtcNow() + s_stagingLifetime).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)), cancellationToken);
+            var jobId = "backfill_" + id + (attempt == 0 ? "" : $"_r{attempt}");
+            var job = await client.WaitForJobAsync(await client.InsertJobAsync(new Job(new JobReference(options.Project, jobId, options.Location),
+                new JobConfiguration(new JobConfigurationLoad([load.ObjectUri], staging, schema),
+                    new Dictionary<string, string> { ["pipeline"] = "backfill-csv" })), cancellationToken), cancellationToken);
+            if (job.Status?.ErrorResult is { } error)
+            {
+                if (!s_transientJobErrors.Contains(error.Reason ?? "") || attempt >= MaxLoadAttempts)
+                {
+                    return error;
+                }
+                logger.LogWarning("Load job {JobId} failed transiently ({Reason}); starting another", jobId, error.Reason);
+                continue;
+            }
+            var staged = (await client.GetTableAsync(staging, cancellationToken))?.NumRows;
+            if (job.Statistics?.Load?.OutputRows is not { } output || staged is null || staged == output || attempt >= MaxLoadAttempts)
+            {
+                return null;
+            }
+            logger.LogWarning("Load job {JobId} wrote {Output} rows but the staging table holds {Staged}; loading again", jobId, output, staged);
+        }
+    }
+
+    /// <summary>Skipped when this generation already has a final outcome or a newer generation is loaded; null otherwise.</summary>
+    private async Task<LoadOutcome?> DecidedAsync(CsvLoad load, TableReference target, DateTime startedAt, CancellationToken cancellationToken)
     {
         var result = await QueryAsync($"""
-            SELECT MAX(SAFE_CAST(generation AS INT64)) FROM {BigQueryOptions.Sql(options.LoadLog)}
-            WHERE object = @object AND target = @target AND status = 'loaded'
+            SELECT status, SAFE_CAST(generation AS INT64) AS generation, error FROM {BigQueryOptions.Sql(options.LoadLog)}
+            WHERE object = @object AND target = @target AND status IN ('loaded', 'failed')
             """, Parameters(load, target, startedAt), cancellationToken);
-        return result.Rows.Count == 1 && result.String(result.Rows[0], 0) is { } generation
-            ? long.Parse(generation, CultureInfo.InvariantCulture)
-            : -1;
+        var outcomes = result.Rows.Select(r => (Status: result.String(r, 0)!, Generation: result.Int64(r, 1), Error: result.String(r, 2))).ToList();
+        var newest = outcomes.Where(o => o.Status == "loaded").Select(o => o.Generation).DefaultIfEmpty(-1).Max();
+        if (newest == load.Generation)
+        {
+            return LoadOutcome.Skipped($"generation {load.Generation} is already loaded");
+        }
+        if (newest > load.Generation)
+        {
+            return LoadOutcome.Skipped($"superseded: generation {newest} is already loaded");
+        }
+        return outcomes.FirstOrDefault(o => o.Status == "failed" && o.Generation == load.Generation) is { Status: not null } failed
+            ? LoadOutcome.Skipped($"generation {load.Generation} already failed: {failed.Error}")
+            : null;
     }
 
     /// <summary>The job (and staging table) id: the same for every delivery of one object generation.</summary>
@@ -114,7 +148,7 @@ public sealed class BigQueryCsvLoader(
 
     private Task<QueryResult> QueryAsync(string sql, IEnumerable<QueryParameter> parameters, CancellationToken cancellationToken) =>
         client.QueryAsync(options.Project, new QueryRequest(sql, Values.UsedBy(sql, parameters), options.Location, Guid.NewGuid().ToString(),
-            FormatOptions: new DataFormatOptions(UseInt64Timestamp: true)), cancellationToken);
+            FormatOptions: new DataFormatOptions(UseInt64Timestamp: true), TimeoutMs: BigQueryRestClient.ServerWaitMs), cancellationToken);
 
     private static (string Bucket, string Object) SplitUri(string uri)
     {

@@ -62,7 +62,7 @@ public sealed class BigQueryWarehouse(
 
     internal Task<QueryResult> QueryAsync(string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken cancellationToken) =>
         WithTableHint(() => client.QueryAsync(options.Project, new QueryRequest(sql, parameters, options.Location, Guid.NewGuid().ToString(),
-            FormatOptions: new DataFormatOptions(UseInt64Timestamp: true), TimeoutMs: 5000), cancellationToken));
+            FormatOptions: new DataFormatOptions(UseInt64Timestamp: true), TimeoutMs: BigQueryRestClient.ServerWaitMs), cancellationToken));
 
     /// <summary>Inserts rows; the ones BigQuery calls invalid become dead letters (source: the table) to store instead.</summary>
     private async Task<IEnumerable<IngestError>> InsertRowsAsync<TRow>(

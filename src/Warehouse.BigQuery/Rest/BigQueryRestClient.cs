@@ -14,6 +14,9 @@ namespace Pipeline.Warehouse.BigQuery.Rest;
 public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
 {
     public const string HttpClientName = "bigquery";
+
+    /// <summary>How long one jobs.query / getQueryResults call asks the server to wait for the job.</summary>
+    public const int ServerWaitMs = 2000;
     private static readonly TimeSpan s_jobPollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary><c>tabledata.insertAll</c>. Row-level problems come back in <see cref="InsertAllResponse.InsertErrors"/>.</summary>
@@ -49,7 +52,8 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
     /// <summary><c>jobs.getQueryResults</c>: one page, waiting server-side up to a few seconds for completion.</summary>
     public Task<QueryResponse> GetQueryResultsAsync(JobReference job, string? pageToken, CancellationToken cancellationToken)
     {
-        var query = $"{JobsPath(job, "queries")}?timeoutMs=5000&formatOptions.useInt64Timestamp=true"
+        // The server waits at most this long per call, well inside the per-attempt timeout; the caller polls on.
+        var query = $"{JobsPath(job, "queries")}?timeoutMs={ServerWaitMs}&formatOptions.useInt64Timestamp=true"
             + (job.Location is null ? "" : "&location=" + Escape(job.Location))
             + (pageToken is null ? "" : "&pageToken=" + Escape(pageToken));
         return GetAsync(query, BigQueryJson.Default.QueryResponse, cancellationToken);
@@ -77,17 +81,13 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
         GetAsync(JobsPath(job, "jobs") + (job.Location is null ? "" : "?location=" + Escape(job.Location)),
             BigQueryJson.Default.Job, cancellationToken);
 
-    /// <summary>Polls <c>jobs.get</c> until the job is DONE; a job that failed throws with its error result.</summary>
+    /// <summary>Polls <c>jobs.get</c> until the job is DONE (it may then carry an error result).</summary>
     public async Task<Job> WaitForJobAsync(Job job, CancellationToken cancellationToken)
     {
         while (job.Status?.State != "DONE")
         {
             await Task.Delay(s_jobPollInterval, cancellationToken);
             job = await GetJobAsync(job.JobReference, cancellationToken);
-        }
-        if (job.Status.ErrorResult is { } error)
-        {
-            throw new BigQueryException(null, [error.Reason ?? ""], $"Job {job.JobReference.JobId} failed: {error.Message}");
         }
         return job;
     }

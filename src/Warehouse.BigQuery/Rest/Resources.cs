@@ -75,13 +75,18 @@ public sealed record JobConfigurationLoad(
     string Encoding = "UTF-8",
     string CreateDisposition = "CREATE_IF_NEEDED",
     string WriteDisposition = "WRITE_TRUNCATE",
-    int MaxBadRecords = 0);
+    int MaxBadRecords = 0,
+    bool IgnoreUnknownValues = true);
 
 public sealed record JobConfiguration(JobConfigurationLoad? Load, IReadOnlyDictionary<string, string>? Labels = null);
 
-public sealed record Job(JobReference JobReference, JobConfiguration? Configuration, JobStatus? Status = null);
+public sealed record JobStatisticsLoad(string? OutputRows);
 
-public sealed record Table(TableReference TableReference, TableSchema? Schema = null, string? ExpirationTime = null);
+public sealed record JobStatistics(JobStatisticsLoad? Load);
+
+public sealed record Job(JobReference JobReference, JobConfiguration? Configuration, JobStatus? Status = null, JobStatistics? Statistics = null);
+
+public sealed record Table(TableReference TableReference, TableSchema? Schema = null, string? ExpirationTime = null, string? NumRows = null);
 
 public sealed record Dataset(DatasetReference DatasetReference, string? Location);
 

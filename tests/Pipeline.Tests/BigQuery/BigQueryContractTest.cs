@@ -206,6 +206,43 @@ public sealed class BigQueryContractTest : IAsyncLifetime
             && p["parameterValue"]!["value"]!.GetValue<string>() == "gs://dumps/user_interaction/a.csv#1587627537231057:");
     }
 
+    [Fact]
+    public async Task Backfill_LoadJobFailingTransiently_IsStartedAgainUnderTheNextId()
+    {
+        _bigQuery.Script(r => r.Method == "GET" && r.Path.Contains("/jobs/backfill_") && !r.Path.Contains("_r1")
+            ? (200, """{"jobReference":{"projectId":"proj","jobId":"x","location":"EU"},"status":{"state":"DONE","errorResult":{"reason":"backendError","message":"try again"}}}""") : null);
+        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Body!["query"]!.GetValue<string>().Contains("CREATE TEMP TABLE checked")
+            ? (200, """{"jobComplete":true,"rows":[{"f":[{"v":"loaded"},{"v":"1"},{"v":"0"},{"v":null}]}],"totalRows":"1"}""") : null);
+        await using var server = await StartAsync<BackfillCsvFunction>(more: services => services
+            .AddSingleton(new BackfillOptions()).AddSingleton<IObjectHeaderReader>(new StaticHeader("content_id", "category_name")));
+
+        var response = await server.SendAsync(EventarcRequest.ForFinalizedObject(
+            new StorageObjectData { Bucket = "dumps", Name = "content_meta/c.csv", Generation = 9 }, "e"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var ids = _bigQuery.Calls("POST", "/projects/proj/jobs").Select(j => j.Body!["jobReference"]!["jobId"]!.GetValue<string>()).ToList();
+        Assert.Equal(2, ids.Count);
+        Assert.Equal(ids[0] + "_r1", ids[1]);
+    }
+
+    [Fact]
+    public async Task Backfill_GenerationThatAlreadyFailed_IsSkippedWithoutALoadJob()
+    {
+        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Body!["query"]!.GetValue<string>().Contains("status IN ('loaded', 'failed')")
+            ? (200, """{"jobComplete":true,"rows":[{"f":[{"v":"failed"},{"v":"9"},{"v":"more than 1000 bad rows"}]}],"totalRows":"1"}""") : null);
+        await using var server = await StartAsync<BackfillCsvFunction>(more: services => services
+            .AddSingleton(new BackfillOptions()).AddSingleton<IObjectHeaderReader>(new StaticHeader("content_id", "category_name")));
+
+        var response = await server.SendAsync(EventarcRequest.ForFinalizedObject(
+            new StorageObjectData { Bucket = "dumps", Name = "content_meta/c.csv", Generation = 9 }, "e"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(_bigQuery.Calls("POST", "/projects/proj/jobs"));
+        var recorded = _bigQuery.Calls("POST", "/queries").Last().Body!;
+        Assert.StartsWith("INSERT INTO `proj.ds.load_log`", recorded["query"]!.GetValue<string>().Trim());
+        Assert.Contains(recorded["queryParameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "status" && p["parameterValue"]!["value"]!.GetValue<string>() == "skipped");
+    }
+
     [Theory]
     [InlineData("GOOGLE_CLOUD_PROJECT")]
     [InlineData("BIGQUERY_DATASET")]
