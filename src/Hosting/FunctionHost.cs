@@ -19,13 +19,26 @@ public static class FunctionHost
 {
     public const int DefaultPort = 8080;
 
-    /// <summary>Builds and runs the host until the process is asked to stop.</summary>
+    /// <summary>
+    /// Builds and runs the host until the process is asked to stop. Configuration that cannot work (a missing
+    /// variable, say) stops start-up with one line naming it on stderr and exit code 1, not a stack trace.
+    /// </summary>
     public static async Task RunAsync<TFunction>(
         string[] args,
         Action<IServiceCollection, IConfiguration> configureServices,
         CancellationToken cancellationToken = default) where TFunction : class
     {
-        var builder = CreateBuilder<TFunction>(args, configureServices);
+        WebApplicationBuilder builder;
+        try
+        {
+            builder = CreateBuilder<TFunction>(args, configureServices);
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"{typeof(TFunction).Name} cannot start: {e.Message}");
+            Environment.ExitCode = 1;
+            return;
+        }
         // Configuration keys are case-insensitive and the command line wins over the environment: --port beats PORT.
         var configuration = builder.Configuration;
         var (address, port) = ListenEndpoint(configuration);
