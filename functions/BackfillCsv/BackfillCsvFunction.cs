@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CloudNative.CloudEvents;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Events;
@@ -48,7 +47,7 @@ public sealed class BackfillCsvFunction(
     /// <summary>A payload that is not a storage object: kept whole in the dead-letter table, then acknowledged.</summary>
     public Task HandleUndecodableAsync(CloudEvent cloudEvent, string reason, CancellationToken cancellationToken)
     {
-        var payload = cloudEvent.Data is JsonElement element ? element.GetRawText() : cloudEvent.Data?.ToString() ?? "";
+        var payload = PayloadText.Of(CloudEventData.RawBytes(cloudEvent));
         logger.LogWarning("Dead-lettered event {EventId}: {Reason}", cloudEvent.Id, reason);
         return warehouse.WriteAsync(
             MessageIngest.Undecodable(Source, cloudEvent.Id ?? "", payload, reason, clock.GetUtcNow().UtcDateTime), cancellationToken);

@@ -16,6 +16,10 @@ internal static partial class PubSubPushEnvelope
 
     public static CloudEvent ToCloudEvent(ReadOnlyMemory<byte> body, string? requestPath)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            throw new CloudEventBindingException("Request body is not UTF-8 JSON.");
+        }
         JsonElement root;
         try
         {

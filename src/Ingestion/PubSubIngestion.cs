@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CloudNative.CloudEvents;
 using Microsoft.Extensions.Logging;
 using Pipeline.Hosting;
@@ -57,12 +56,5 @@ public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, IL
     private static string EventId(CloudEvent cloudEvent, MessagePublishedData data) =>
         data.Message?.MessageId is { Length: > 0 } messageId ? messageId : cloudEvent.Id ?? "";
 
-    private static string RawData(CloudEvent cloudEvent) => cloudEvent.Data switch
-    {
-        JsonElement element => element.GetRawText(),
-        byte[] bytes => PayloadText.Of(bytes),
-        string text => text,
-        null => "",
-        var other => other.ToString() ?? "",
-    };
+    private static string RawData(CloudEvent cloudEvent) => PayloadText.Of(CloudEventData.RawBytes(cloudEvent));
 }

@@ -32,6 +32,11 @@ public static class MessageRecords
         {
             return new MessageContent([], "message data is empty");
         }
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            // JSON must be UTF-8; the JSON reader does not check the bytes inside strings, so check them all here.
+            return new MessageContent([], "message data is not UTF-8 text");
+        }
         var records = new List<RawRecord>();
         try
         {

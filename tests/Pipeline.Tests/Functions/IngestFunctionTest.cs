@@ -137,6 +137,34 @@ public sealed class IngestFunctionTest : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecordWithInvalidUtf8InsideAString_IsAcknowledgedAndDeadLetteredWhole()
+    {
+        var body = "{\"user_id\":1,\"content_id\":2,\"read_percent\":95,\"updated_at\":\"2022-03-27\",\"note\":\""u8.ToArray()
+            .Concat(new byte[] { 0xA1 }).Concat("\"}"u8.ToArray()).ToArray();
+
+        var response = await _interactions.SendAsync(Messages.PubSub(body, "utf8-1"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var error = Assert.Single(await _store.ErrorsAsync());
+        Assert.Equal(("utf8-1", "message data is not UTF-8 text"), (error.EventId, error.Error));
+        Assert.Equal("base64:" + Convert.ToBase64String(body), error.Payload);
+        Assert.Equal(0, await _store.CountAsync("user_interaction"));
+    }
+
+    [Fact]
+    public async Task EventDataWithInvalidUtf8InsideAString_IsAcknowledgedAndDeadLetteredWhole()
+    {
+        var data = "{\"message\":{\"data\":\"e30=\",\"messageId\":\""u8.ToArray().Concat(new byte[] { 0xA1 }).Concat("\"}}"u8.ToArray()).ToArray();
+        var request = Messages.PubSub("x", "ev-utf8") with { Body = data };
+
+        var response = await _interactions.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var error = Assert.Single(await _store.ErrorsAsync());
+        Assert.Equal("base64:" + Convert.ToBase64String(data), error.Payload);
+    }
+
+    [Fact]
     public async Task EventOfAnotherType_IsAcknowledgedAndDeadLettered()
     {
         var request = Messages.PubSub(Messages.SeedInteraction, "t1");

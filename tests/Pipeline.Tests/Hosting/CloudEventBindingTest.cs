@@ -104,6 +104,20 @@ public sealed class CloudEventBindingTest : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PushEnvelopeThatIsNotUtf8_Answers400()
+    {
+        using var client = _server.CreateClient();
+        var body = "{\"message\":{\"messageId\":\""u8.ToArray().Concat(new byte[] { 0xFF }).Concat("\"},\"subscription\":\"s\"}"u8.ToArray()).ToArray();
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var response = await client.PostAsync("/", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(_recorder.Calls);
+    }
+
+    [Fact]
     public async Task BinaryMode_MissingRequiredAttribute_Answers400()
     {
         var response = await PostAsync("/", "application/json", PubSubData, ("ce-specversion", "1.0"), ("ce-id", "1"), ("ce-source", "//x"));
