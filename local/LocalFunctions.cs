@@ -24,13 +24,13 @@ public sealed class LocalFunctions
         ["content-meta"] = "IngestContent",
     };
 
-    public static void Register(IServiceCollection services)
+    public static void Register(IServiceCollection services, IConfiguration configuration)
     {
         services.AddFunctionTarget<IngestInteractionFunction>();
         services.AddFunctionTarget<IngestContentFunction>();
         services.AddFunctionTarget<UserContentFunction>();
         services.AddFunctionTarget<BackfillCsvFunction>();
-        services.AddSingleton(new BackfillOptions());
+        services.AddSingleton(BackfillOptions.From(configuration));
         services.AddSingleton<LocalFunctions>();
     }
 }

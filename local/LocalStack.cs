@@ -42,7 +42,7 @@ public static class LocalStack
             services.AddHostedService(provider => provider.GetRequiredService<LocalBucketWatcher>());
         }
         services.AddPubSubIngestion();
-        LocalFunctions.Register(services);
+        LocalFunctions.Register(services, builder.Configuration);
         services.AddSingleton(new DeliveryOptions());
         services.AddSingleton(new DeadLetterStore(options.DeadLetterDir));
         services.AddSingleton<FunctionInvoker>();

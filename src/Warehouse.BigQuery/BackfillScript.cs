@@ -65,7 +65,8 @@ internal static class BackfillScript
               -- Only when an older generation was loaded: a DELETE on a table the ingest functions stream into
               -- fails if it could touch rows still in the streaming buffer, so a first load must not issue one.
               IF EXISTS (SELECT 1 FROM {loadLog} WHERE object = @object AND target = @target AND status = 'loaded' AND generation != @generation) THEN
-                DELETE FROM {into} WHERE STARTS_WITH(event_id, @object_prefix);
+                DELETE FROM {into}
+                WHERE STARTS_WITH(event_id, @object_prefix) AND REGEXP_CONTAINS(SUBSTR(event_id, LENGTH(@object_prefix) + 1), r'^[0-9]+:');
               END IF;
               INSERT INTO {into} ({insertColumns})
                 SELECT CONCAT(@event_prefix, record), {insertValues}, @started_at FROM checked WHERE error IS NULL;

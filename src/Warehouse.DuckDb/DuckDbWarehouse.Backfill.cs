@@ -24,23 +24,27 @@ public sealed partial class DuckDbWarehouse
         var slash = load.ObjectUri.IndexOf('/', prefix.Length);
         if (_options.BucketDirectory is not { } bucket || !load.ObjectUri.StartsWith(prefix, StringComparison.Ordinal) || slash < 0)
         {
-            return Task.FromResult(LoadOutcome.Failed($"{load.ObjectUri} is not an object of the local bucket directory"));
+            return LoadAsync(load, path: null, $"{load.ObjectUri} is not an object of the local bucket directory", null, cancellationToken);
         }
         var root = Path.GetFullPath(bucket) + Path.DirectorySeparatorChar;
         var path = Path.GetFullPath(Path.Combine(root, load.ObjectUri[(slash + 1)..]));
         return path.StartsWith(root, StringComparison.Ordinal)
-            ? LoadCsvFileAsync(load, path, progress: null, cancellationToken)
-            : Task.FromResult(LoadOutcome.Failed($"{load.ObjectUri} names a path outside the bucket directory"));
+            ? LoadAsync(load, path, null, progress: null, cancellationToken)
+            : LoadAsync(load, path: null, $"{load.ObjectUri} names a path outside the bucket directory", null, cancellationToken);
     }
 
     /// <summary>Loads a local file under the identity of <paramref name="load"/>; reports bytes read to <paramref name="progress"/>.</summary>
-    public async Task<LoadOutcome> LoadCsvFileAsync(CsvLoad load, string path, IProgress<long>? progress, CancellationToken cancellationToken)
+    public Task<LoadOutcome> LoadCsvFileAsync(CsvLoad load, string path, IProgress<long>? progress, CancellationToken cancellationToken) =>
+        LoadAsync(load, path, null, progress, cancellationToken);
+
+    /// <summary>Every attempt ends in a load_log row, the ones refused before reading anything too.</summary>
+    private async Task<LoadOutcome> LoadAsync(CsvLoad load, string? path, string? refusal, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
             var connection = await WriterAsync(cancellationToken);
-            return await Task.Run(() => LoadLocked(connection, load, path, progress, cancellationToken), cancellationToken);
+            return await Task.Run(() => LoadLocked(connection, load, path, refusal, progress, cancellationToken), cancellationToken);
         }
         finally
         {
@@ -67,13 +71,18 @@ public sealed partial class DuckDbWarehouse
         return entries;
     }
 
-    private LoadOutcome LoadLocked(DuckDBConnection connection, CsvLoad load, string path, IProgress<long>? progress, CancellationToken cancellationToken)
+    private LoadOutcome LoadLocked(
+        DuckDBConnection connection, CsvLoad load, string? path, string? refusal, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var startedAt = DateTime.UtcNow;
         var target = TargetTable(load.Target);
         var loadedGeneration = LoadedGeneration(connection, load);
         LoadOutcome outcome;
-        if (loadedGeneration == load.Generation)
+        if (path is null)
+        {
+            outcome = LoadOutcome.Failed(refusal ?? "no file to load");
+        }
+        else if (loadedGeneration == load.Generation)
         {
             outcome = LoadOutcome.Skipped($"generation {load.Generation} is already loaded");
         }
@@ -83,7 +92,7 @@ public sealed partial class DuckDbWarehouse
         }
         else
         {
-            outcome = LoadInTransaction(connection, load, target, path, progress, startedAt, cancellationToken);
+            outcome = LoadInTransaction(connection, load, target, path, replacing: loadedGeneration >= 0, progress, startedAt, cancellationToken);
             if (outcome.Status == LoadStatus.Loaded)
             {
                 return outcome;
@@ -96,14 +105,22 @@ public sealed partial class DuckDbWarehouse
     }
 
     private LoadOutcome LoadInTransaction(
-        DuckDBConnection connection, CsvLoad load, string target, string path, IProgress<long>? progress, DateTime startedAt, CancellationToken cancellationToken)
+        DuckDBConnection connection, CsvLoad load, string target, string path, bool replacing, IProgress<long>? progress, DateTime startedAt,
+        CancellationToken cancellationToken)
     {
         var rejections = new List<CsvRejection>();
         long loaded = 0;
         using var transaction = connection.BeginTransaction();
         try
         {
-            Execute(connection, $"DELETE FROM {DuckDbSchema.Quote(target)} WHERE starts_with(event_id, ?)", load.ObjectEventIdPrefix);
+            if (replacing)
+            {
+                // This object's rows of any generation, "<object>#<digits>:", not those of an object whose name
+                // merely starts with this one's followed by '#'.
+                Execute(connection,
+                    $"DELETE FROM {DuckDbSchema.Quote(target)} WHERE starts_with(event_id, ?) AND regexp_matches(substr(event_id, length(?) + 1), '^[0-9]+:')",
+                    load.ObjectEventIdPrefix, load.ObjectEventIdPrefix);
+            }
             long length;
             using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
             using (var decompressed = load.IsGzip ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file)

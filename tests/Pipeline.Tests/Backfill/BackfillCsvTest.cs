@@ -164,6 +164,29 @@ public sealed class BackfillCsvTest : IAsyncLifetime
         Assert.Equal("superseded: generation 200 is already loaded", log[2][3]);
     }
 
+    [Fact]
+    public async Task NewGeneration_LeavesObjectsWhoseNameOnlyStartsTheSameAlone()
+    {
+        const string header = "user_id,content_id,read_percent,updated_at\n";
+        await FinalizeAsync("user_interaction/a.csv#b.csv", header + "1,12,95,2022-03-27\n", generation: 100);
+        await FinalizeAsync("user_interaction/a.csv", header + "2,12,95,2022-03-27\n", generation: 100);
+        await FinalizeAsync("user_interaction/a.csv", header + "3,12,95,2022-03-27\n", generation: 200);
+
+        var users = await _store.QueryAsync("SELECT user_id FROM user_interaction ORDER BY user_id");
+        Assert.Equal([1L, 3L], users.Select(r => (long)r[0]!));
+    }
+
+    [Fact]
+    public async Task ObjectOutsideTheBucket_IsAFailedLoadInTheLog()
+    {
+        var response = await _server.SendAsync(Finalized("user_interaction/../../../etc/passwd.csv", 100));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var log = Assert.Single(await LoadLogAsync());
+        Assert.Equal("failed", log[0]);
+        Assert.Contains("outside the bucket directory", (string)log[3]!);
+    }
+
     [Theory]
     [InlineData("other/a.csv")]
     [InlineData("user_interaction/a.json")]
