@@ -9,7 +9,7 @@ using Pipeline.Warehouse.Rows;
 namespace Pipeline.Tests.UserContent;
 
 /// <summary>
-/// Random raw rows — a few users, contents, categories and dates around the window's edges, redeliveries,
+/// Random raw rows — a few users, contents, categories and dates around the window's edges, redeliveries stored twice,
 /// duplicated category pairs — and the endpoint's answer compared with counts computed here from the same rows.
 /// </summary>
 public sealed class UserContentPropertyTest
@@ -73,7 +73,18 @@ public sealed class UserContentPropertyTest
         List<Interaction> interactions, List<ContentCategory> categories, long userId, DateOnly queryDate)
     {
         await using var store = new TempWarehouse();
-        await store.Warehouse.WriteAsync(new IngestBatch(interactions, categories, [], DateTime.UtcNow), default);
+        await store.Warehouse.WriteAsync(new IngestBatch([], categories, [], DateTime.UtcNow), default);
+        // Every delivery as a row, redeliveries included, straight into the table (as an at-least-once loader
+        // outside this product could leave it): counting each event_id once is the query's job.
+        await using (var connection = await store.Warehouse.OpenReaderAsync(default))
+        using (var appender = connection.CreateAppender(null, null, "user_interaction"))
+        {
+            foreach (var r in interactions)
+            {
+                appender.CreateRow().AppendValue(r.EventId).AppendValue(r.UserId).AppendValue(r.ContentId)
+                    .AppendValue(r.ReadPercent).AppendValue(r.UpdatedAt).AppendValue(DateTime.UtcNow).EndRow();
+            }
+        }
         await using var server = await FunctionTestServer<UserContentFunction>.StartAsync(services => services.AddSingleton<IWarehouse>(store.Warehouse));
         using var client = server.CreateClient();
         return (await client.GetFromJsonAsync<Dictionary<string, double>>($"/user_content/?user_id={userId}&query_date={queryDate:yyyy-MM-dd}"))!;
