@@ -104,6 +104,34 @@ public sealed class BigQueryContractTest : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InsertAll_SendsAtMost500RowsARequest()
+    {
+        await using var server = await StartAsync<IngestInteractionFunction>();
+        var body = "[" + string.Join(",", Enumerable.Range(0, 1200).Select(i => $$"""{"user_id":{{i}},"content_id":2,"read_percent":95,"updated_at":"2022-03-27"}""")) + "]";
+
+        var response = await server.SendAsync(Messages.PubSub(body, "big"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sizes = _bigQuery.Calls("POST", "/user_interaction/insertAll").Select(c => c.Body!["rows"]!.AsArray().Count).ToList();
+        Assert.Equal([500, 500, 200], sizes);
+        var ids = _bigQuery.Calls("POST", "/user_interaction/insertAll").SelectMany(c => c.Body!["rows"]!.AsArray().Select(r => r!["insertId"]!.GetValue<string>()));
+        Assert.Equal(Enumerable.Range(0, 1200).Select(i => $"big:{i}"), ids);
+    }
+
+    [Fact]
+    public async Task MissingTable_Answers500AndLogsTheDdlToApply()
+    {
+        _bigQuery.Script("POST", "/insertAll", 404, """{"error":{"code":404,"message":"Not found: Table proj:ds.user_interaction","errors":[{"reason":"notFound"}]}}""");
+        var logs = new LogCapture();
+        await using var server = await StartAsync<IngestInteractionFunction>(more: services => services.AddSingleton<ILoggerProvider>(logs));
+
+        var response = await server.SendAsync(Messages.PubSub(Messages.SeedInteraction, "nt-1"));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("Not found: Table proj:ds.user_interaction") && e.Message.Contains("deploy/bigquery.sql"));
+    }
+
+    [Fact]
     public async Task OutsideEmulatorMode_EveryRequestCarriesABearerToken()
     {
         var options = Options() with { EmulatorRoot = null, ApiRoot = _bigQuery.Root };
