@@ -14,6 +14,9 @@ public sealed class DemoDataset(int seed = 65045)
     public const int InteractionCount = 100_000;
     public static readonly DateOnly LastDate = new(2022, 3, 27);
 
+    /// <summary>The twenty categories of the seed's sample answer.</summary>
+    public static IReadOnlyList<string> Categories => s_categories.Select(c => c.Name).ToList();
+
     /// <summary>The categories of the seed's sample answer, with its shares as weights.</summary>
     private static readonly (string Name, double Weight)[] s_categories =
     [

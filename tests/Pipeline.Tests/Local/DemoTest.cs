@@ -1,0 +1,24 @@
+using System.Net.Http.Json;
+using Pipeline.Local.Demo;
+using Pipeline.Tests.Fixtures;
+
+namespace Pipeline.Tests.Local;
+
+public sealed class DemoTest
+{
+    [Fact]
+    public async Task Demo_MakesTheSeedUrlAnswerWithSharesThatSumToOne()
+    {
+        await using var stack = await LocalStackHost.StartAsync();
+        await stack.Services.GetRequiredService<DemoLoader>().LoadAsync(new DemoDataset(), default);
+
+        var shares = await stack.Client.GetFromJsonAsync<Dictionary<string, double>>("/user_content/?user_id=65045&query_date=2022-03-27");
+
+        Assert.True(shares!.Count >= 10, $"only {shares.Count} categories");
+        Assert.All(shares.Keys, category => Assert.Contains(category, DemoDataset.Categories));
+        Assert.Equal(1.0, shares.Values.Sum(), 9);
+        var loads = await stack.QueryAsync("SELECT object, status, rows_loaded FROM load_log ORDER BY object");
+        Assert.Equal(["gs://local-bucket/content_meta/demo-content-meta.csv", "loaded"], loads[0][..2]);
+        Assert.Equal(["gs://local-bucket/user_interaction/demo-user-interaction.csv", "loaded", (long)DemoDataset.InteractionCount], loads[1]);
+    }
+}
