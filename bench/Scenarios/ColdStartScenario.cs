@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using Pipeline.Hosting.Eventarc;
 using Pipeline.Hosting.Events;
@@ -8,7 +9,7 @@ namespace Pipeline.Bench.Scenarios;
 public static class ColdStartScenario
 {
     private const int Runs = 3;
-    private static readonly string[] s_functions = ["IngestInteraction", "IngestContent", "UserContent", "BackfillCsv"];
+    private static readonly ImmutableArray<string> s_functions = ["IngestInteraction", "IngestContent", "UserContent", "BackfillCsv"];
 
     public static async Task<BenchResult> RunAsync(Sizes sizes, string workDir)
     {

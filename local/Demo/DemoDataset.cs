@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Local.Demo;
@@ -18,7 +19,7 @@ public sealed class DemoDataset(int seed = 65045)
     public static IReadOnlyList<string> Categories => s_categories.Select(c => c.Name).ToList();
 
     /// <summary>The categories of the seed's sample answer, with its shares as weights.</summary>
-    private static readonly (string Name, double Weight)[] s_categories =
+    private static readonly ImmutableArray<(string Name, double Weight)> s_categories =
     [
         ("romance", 0.296), ("novels", 0.156), ("suspense", 0.085), ("family", 0.077), ("action-and-adventure", 0.065),
         ("women", 0.054), ("Pratilipi-Awards-Hindi", 0.049), ("life", 0.039), ("webseries", 0.037), ("social", 0.027),

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -12,7 +13,7 @@ namespace Pipeline.Hosting;
 /// </summary>
 internal static partial class PubSubPushEnvelope
 {
-    private static readonly string[] s_legacyKeys = ["data", "context", "eventId", "eventType", "timestamp", "params", "domain"];
+    private static readonly ImmutableArray<string> s_legacyKeys = ["data", "context", "eventId", "eventType", "timestamp", "params", "domain"];
 
     public static CloudEvent ToCloudEvent(ReadOnlyMemory<byte> body, string? requestPath)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -18,7 +19,7 @@ public sealed class BigQueryCsvLoader(
 {
     private const int MaxLoadAttempts = 3;
     private static readonly TimeSpan s_stagingLifetime = TimeSpan.FromDays(1);
-    private static readonly HashSet<string> s_transientJobErrors = ["backendError", "internalError", "rateLimitExceeded", "jobRateLimitExceeded"];
+    private static readonly FrozenSet<string> s_transientJobErrors = new[] { "backendError", "internalError", "rateLimitExceeded", "jobRateLimitExceeded" }.ToFrozenSet();
 
     public async Task<LoadOutcome> LoadAsync(CsvLoad load, CancellationToken cancellationToken)
     {

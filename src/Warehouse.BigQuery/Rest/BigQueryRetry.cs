@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Http.Resilience;
@@ -14,12 +15,12 @@ namespace Pipeline.Warehouse.BigQuery.Rest;
 /// </summary>
 public static class BigQueryRetry
 {
-    private static readonly HashSet<string> s_transientReasons = ["backendError", "rateLimitExceeded", "internalError"];
-    private static readonly HashSet<HttpStatusCode> s_transientStatuses =
-    [
+    private static readonly FrozenSet<string> s_transientReasons = new[] { "backendError", "rateLimitExceeded", "internalError" }.ToFrozenSet();
+    private static readonly FrozenSet<HttpStatusCode> s_transientStatuses = new[]
+    {
         HttpStatusCode.TooManyRequests, HttpStatusCode.InternalServerError, HttpStatusCode.BadGateway,
         HttpStatusCode.ServiceUnavailable, HttpStatusCode.GatewayTimeout,
-    ];
+    }.ToFrozenSet();
 
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, TimeSpan budget)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using nietras.SeparatedValues;
 using Pipeline.Warehouse.Parsing;
 using Pipeline.Warehouse.Rows;
@@ -15,8 +16,8 @@ public static class CsvRecords
     /// <summary>A row longer than this is refused (its first characters are kept as its raw text).</summary>
     public const int MaxRowChars = 1024 * 1024;
 
-    private static readonly string[] s_interactionColumns = ["user_id", "content_id|pratilipi_id", "read_percent", "updated_at"];
-    private static readonly string[] s_contentColumns = ["content_id|pratilipi_id", "category_name", "updated_at?"];
+    private static readonly ImmutableArray<string> s_interactionColumns = ["user_id", "content_id|pratilipi_id", "read_percent", "updated_at"];
+    private static readonly ImmutableArray<string> s_contentColumns = ["content_id|pratilipi_id", "category_name", "updated_at?"];
 
     /// <summary>
     /// The header positions of a target's columns, in the order user_id, content_id, read_percent, updated_at
@@ -58,7 +59,7 @@ public static class CsvRecords
     }
 
     private static void Read<TRow>(
-        TextReader text, string eventIdPrefix, string[] wanted, RowReader<TRow> read,
+        TextReader text, string eventIdPrefix, ImmutableArray<string> wanted, RowReader<TRow> read,
         Action<TRow> onRow, Action<CsvRejection> onReject, CancellationToken cancellationToken)
     {
         using var reader = Sep.New(',').Reader(o => o with { Unescape = true, DisableColCountCheck = true }).From(text);
@@ -99,7 +100,7 @@ public static class CsvRecords
     }
 
     /// <summary>Finds each wanted column in the header: trimmed, case-insensitive, aliases after '|', optional ones end in '?'.</summary>
-    private static int[] ResolveColumns(IReadOnlyList<string> header, string[] wanted)
+    private static int[] ResolveColumns(IReadOnlyList<string> header, ImmutableArray<string> wanted)
     {
         var positions = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = header.Count - 1; i >= 0; i--)

@@ -10,7 +10,8 @@ public static class Timestamps
 {
     public const string AcceptedFormats = "expected YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.f] or ISO-8601 with Z or an offset";
 
-    private static readonly string[] s_formats =
+    /// <summary>The general forms (a fresh array each time: the parser wants an array, and shared state stays immutable).</summary>
+    private static string[] Formats =>
     [
         "yyyy-MM-dd",
         "yyyy-MM-dd HH:mm:ss",
@@ -31,7 +32,7 @@ public static class Timestamps
         {
             return true;
         }
-        if (DateTimeOffset.TryParseExact(text, s_formats, CultureInfo.InvariantCulture,
+        if (DateTimeOffset.TryParseExact(text, Formats, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
         {
             var ticks = parsed.UtcTicks;
