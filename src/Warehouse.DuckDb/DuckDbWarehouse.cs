@@ -6,8 +6,9 @@ namespace Pipeline.Warehouse.DuckDb;
 
 /// <summary>
 /// The embedded warehouse. One DuckDB file, one writer connection (DuckDB allows one writing process, and
-/// serialising writers inside it avoids transaction conflicts), short-lived reader connections.
-/// Tables are created on first use. Each batch is written in one transaction, so it lands whole or not at all.
+/// serialising writers inside it avoids transaction conflicts), pooled reader connections.
+/// Tables are created on first use. Concurrent batches are committed together in one transaction
+/// (<see cref="WriteCoalescer"/>), so each lands whole or not at all.
 /// </summary>
 public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
 {
@@ -25,8 +26,6 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
         _userContentSql = UserContentSql.DuckDb(DuckDbSchema.Quote(options.Tables.Interactions), DuckDbSchema.Quote(options.Tables.ContentMeta));
         _writes = new WriteCoalescer(CommitAsync);
     }
-
-    public TableNames Tables => _options.Tables;
 
     /// <summary>Queued with the writes arriving meanwhile and committed with them in one transaction (see <see cref="WriteCoalescer"/>).</summary>
     public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken) =>
