@@ -148,8 +148,7 @@ public sealed class BigQueryCsvLoader(
             cancellationToken);
 
     private Task<QueryResult> QueryAsync(string sql, IEnumerable<QueryParameter> parameters, CancellationToken cancellationToken) =>
-        client.QueryAsync(options.Project, new QueryRequest(sql, Values.UsedBy(sql, parameters), options.Location, Guid.NewGuid().ToString(),
-            FormatOptions: new DataFormatOptions(UseInt64Timestamp: true), TimeoutMs: BigQueryRestClient.ServerWaitMs), cancellationToken);
+        client.QueryAsync(options.Project, options.Query(sql, parameters), cancellationToken);
 
     private static (string Bucket, string Object) SplitUri(string uri)
     {

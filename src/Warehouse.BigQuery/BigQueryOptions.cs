@@ -59,6 +59,14 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
         };
     }
 
+    /// <summary>
+    /// A GoogleSQL query job in this location: the parameters the text names (BigQuery is not asked to accept ones a
+    /// statement never uses), a fresh requestId, exact int64 timestamps, and a short server-side wait the caller polls on.
+    /// </summary>
+    public QueryRequest Query(string sql, IEnumerable<QueryParameter> parameters) =>
+        new(sql, Values.UsedBy(sql, parameters), Location, Guid.NewGuid().ToString(),
+            FormatOptions: new DataFormatOptions(UseInt64Timestamp: true), TimeoutMs: BigQueryRestClient.ServerWaitMs);
+
     /// <summary>A table as GoogleSQL names it: <c>`project.dataset.table`</c> (ids are checked, never user input).</summary>
     public static string Sql(TableReference table) => $"`{table.ProjectId}.{table.DatasetId}.{table.TableId}`";
 

@@ -61,8 +61,7 @@ public sealed class BigQueryWarehouse(
     public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken) => loader.LoadAsync(load, cancellationToken);
 
     internal Task<QueryResult> QueryAsync(string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken cancellationToken) =>
-        WithTableHint(() => client.QueryAsync(options.Project, new QueryRequest(sql, parameters, options.Location, Guid.NewGuid().ToString(),
-            FormatOptions: new DataFormatOptions(UseInt64Timestamp: true), TimeoutMs: BigQueryRestClient.ServerWaitMs), cancellationToken));
+        WithTableHint(() => client.QueryAsync(options.Project, options.Query(sql, parameters), cancellationToken));
 
     /// <summary>Inserts rows; the ones BigQuery calls invalid become dead letters (source: the table) to store instead.</summary>
     private async Task<IEnumerable<IngestError>> InsertRowsAsync<TRow>(

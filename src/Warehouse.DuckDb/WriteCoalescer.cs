@@ -15,7 +15,6 @@ internal sealed class WriteCoalescer : IAsyncDisposable
 
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<IngestBatch>, CancellationToken, Task> _commit;
-    private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
 
     public WriteCoalescer(Func<IReadOnlyList<IngestBatch>, CancellationToken, Task> commit)
@@ -39,7 +38,6 @@ internal sealed class WriteCoalescer : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop;
-        _stopping.Dispose();
     }
 
     private async Task LoopAsync()
@@ -63,7 +61,8 @@ internal sealed class WriteCoalescer : IAsyncDisposable
     {
         try
         {
-            await _commit(group.Select(p => p.Batch).ToList(), _stopping.Token);
+            // A commit is never cancelled half-way: callers that gave up only stop waiting (see WriteAsync).
+            await _commit(group.Select(p => p.Batch).ToList(), CancellationToken.None);
             group.ForEach(p => p.Done.TrySetResult());
             return;
         }
@@ -80,7 +79,7 @@ internal sealed class WriteCoalescer : IAsyncDisposable
         {
             try
             {
-                await _commit([pending.Batch], _stopping.Token);
+                await _commit([pending.Batch], CancellationToken.None);
                 pending.Done.TrySetResult();
             }
             catch (Exception e)

@@ -41,7 +41,7 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
                 rows.AddRange(response.Rows ?? []);
                 if (string.IsNullOrEmpty(response.PageToken))
                 {
-                    return new QueryResult(response.Schema ?? new TableSchema([]), rows, response.JobReference);
+                    return new QueryResult(response.Schema ?? new TableSchema([]), rows);
                 }
             }
             var job = response.JobReference ?? throw new BigQueryException(null, [], "The query response has no job reference to poll.");
@@ -178,7 +178,7 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
 }
 
 /// <summary>All rows of a finished query, with its schema.</summary>
-public sealed record QueryResult(TableSchema Schema, IReadOnlyList<TableRow> Rows, JobReference? Job)
+public sealed record QueryResult(TableSchema Schema, IReadOnlyList<TableRow> Rows)
 {
     public string? String(TableRow row, int column) =>
         row.F[column].V.ValueKind == JsonValueKind.Null ? null : row.F[column].V.GetString();

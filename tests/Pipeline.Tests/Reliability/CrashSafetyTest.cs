@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using DuckDB.NET.Data;
 using Pipeline.Local.PubSub;
+using Pipeline.Tests.Fixtures;
 using Xunit.Abstractions;
 
 namespace Pipeline.Tests.Reliability;
@@ -105,7 +106,7 @@ public sealed class CrashSafetyTest(ITestOutputHelper output) : IDisposable
 
     private async Task<RunningStack> StartAsync()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "pipeline-local"), ["--port", port.ToString(), "--data-dir", _dataDir])
         {
             RedirectStandardOutput = true,
@@ -135,13 +136,6 @@ public sealed class CrashSafetyTest(ITestOutputHelper output) : IDisposable
         }
         process.Kill(entireProcessTree: true);
         throw new TimeoutException("the local stack did not start");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed record RunningStack(Process Process, Uri Root) : IDisposable

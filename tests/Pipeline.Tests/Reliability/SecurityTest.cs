@@ -24,10 +24,7 @@ public sealed class SecurityTest
     public async Task LocalStack_ListensOnLoopbackOnly()
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
-        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = Ports.Free();
         await using (var app = LocalStack.Build(LocalStack.CreateBuilder(new LocalOptions(Port: port, DataDir: dataDir))))
         {
             await app.StartAsync();
