@@ -29,7 +29,7 @@ public static class BackfillScenario
         LoadOutcome outcome;
         await using (var warehouse = new DuckDbWarehouse(new DuckDbOptions(ours)))
         {
-            outcome = await warehouse.LoadCsvFileAsync(new CsvLoad("file://" + file, 1, RecordKind.Interaction), file, null, default);
+            outcome = await warehouse.LoadCsvAsync(new CsvLoad("file://" + file, 1, RecordKind.Interaction), new LocalFileSource(file), default);
         }
         var oursSeconds = clock.Elapsed.TotalSeconds;
 

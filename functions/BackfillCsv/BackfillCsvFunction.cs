@@ -16,8 +16,6 @@ public sealed class BackfillCsvFunction(
     IWarehouse warehouse, BackfillOptions options, TimeProvider clock, ILogger<BackfillCsvFunction> logger)
     : ICloudEventFunction<StorageObjectData>, IUndecodableEventHandler
 {
-    private const string Source = "BackfillCsv";
-
     public async Task HandleAsync(CloudEvent cloudEvent, StorageObjectData data, CancellationToken cancellationToken)
     {
         if (cloudEvent.Type != EventTypes.ObjectFinalized)
@@ -50,6 +48,6 @@ public sealed class BackfillCsvFunction(
         var payload = PayloadText.Of(CloudEventData.RawBytes(cloudEvent));
         logger.LogWarning("Dead-lettered event {EventId}: {Reason}", cloudEvent.Id, reason);
         return warehouse.WriteAsync(
-            MessageIngest.Undecodable(Source, cloudEvent.Id ?? "", payload, reason, clock.GetUtcNow().UtcDateTime), cancellationToken);
+            MessageIngest.Undecodable(CsvBackfill.Source, cloudEvent.Id ?? "", payload, reason, clock.GetUtcNow().UtcDateTime), cancellationToken);
     }
 }

@@ -42,7 +42,7 @@ public static class LoadCommand
                 {
                     var task = context.AddTask(Path.GetFileName(path), maxValue: new FileInfo(path).Length);
                     var progress = new Progress<long>(bytes => task.Value = bytes);
-                    var result = await warehouse.LoadCsvFileAsync(load, path, progress, cancellationToken);
+                    var result = await warehouse.LoadCsvAsync(load, new LocalFileSource(path, progress), cancellationToken);
                     task.Value = task.MaxValue;
                     return result;
                 });

@@ -35,6 +35,9 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
 
     public Uri ApiBase => new(EmulatorRoot ?? ApiRoot, "bigquery/v2/");
 
+    /// <summary>Where load data is uploaded with its job (<c>jobs.insert</c>'s media upload path).</summary>
+    public Uri UploadBase => new(EmulatorRoot ?? ApiRoot, "upload/bigquery/v2/");
+
     public static BigQueryOptions FromConfiguration(IConfiguration configuration)
     {
         var project = Required(configuration, "GOOGLE_CLOUD_PROJECT");

@@ -2,6 +2,7 @@ using Google.Apis.Auth.OAuth2;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery.Rest;
 
 namespace Pipeline.Warehouse.BigQuery;
@@ -20,7 +21,7 @@ public static class BigQueryServiceCollectionExtensions
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ITokenAccess>(_ => GoogleAuthHandler.ApplicationDefault());
-        services.TryAddSingleton<IObjectHeaderReader>(_ => new LazyHeaderReader());
+        services.TryAddSingleton<IObjectSource>(_ => new GcsObjectSource());
         var http = services.AddHttpClient(BigQueryRestClient.HttpClientName, client =>
         {
             client.BaseAddress = options.ApiBase;
@@ -32,18 +33,14 @@ public static class BigQueryServiceCollectionExtensions
         }
         http.AddResilienceHandler("bigquery-retry", pipeline => BigQueryRetry.Configure(pipeline, options.RetryBudget));
         services.AddSingleton<BigQueryRestClient>();
-        services.AddSingleton<BigQueryCsvLoader>();
+        services.AddSingleton<BigQueryBackfill>();
+        services.AddSingleton(provider =>
+        {
+            var store = provider.GetRequiredService<BigQueryBackfill>();
+            return new CsvBackfill(store, store, provider.GetRequiredService<IObjectSource>(), provider.GetRequiredService<TimeProvider>());
+        });
         services.AddSingleton<BigQueryWarehouse>();
         services.AddSingleton<IWarehouse>(provider => provider.GetRequiredService<BigQueryWarehouse>());
         return services;
-    }
-
-    /// <summary>Creates the Cloud Storage client (and looks for its credentials) only when a backfill first needs it.</summary>
-    private sealed class LazyHeaderReader : IObjectHeaderReader
-    {
-        private readonly Lazy<GcsHeaderReader> _reader = new(GcsHeaderReader.Create);
-
-        public Task<IReadOnlyList<string>> ReadHeaderAsync(string bucket, string objectName, CancellationToken cancellationToken) =>
-            _reader.Value.ReadHeaderAsync(bucket, objectName, cancellationToken);
     }
 }

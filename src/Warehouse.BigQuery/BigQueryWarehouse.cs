@@ -10,10 +10,10 @@ namespace Pipeline.Warehouse.BigQuery;
 /// <summary>
 /// The production warehouse. Streaming writes go through <c>tabledata.insertAll</c> with <c>insertId = event_id</c>
 /// (BigQuery's de-duplication is best effort, which is why the query de-duplicates by event_id too); the
-/// UserContent query is one parameterised job; backfill is <see cref="BigQueryCsvLoader"/>.
+/// UserContent query is one parameterised job; backfill is <see cref="CsvBackfill"/> over <see cref="BigQueryBackfill"/>.
 /// </summary>
 public sealed class BigQueryWarehouse(
-    BigQueryRestClient client, BigQueryOptions options, BigQueryCsvLoader loader, ILogger<BigQueryWarehouse> logger) : IWarehouse
+    BigQueryRestClient client, BigQueryOptions options, CsvBackfill backfill, ILogger<BigQueryWarehouse> logger) : IWarehouse
 {
     private const int MaxRowsPerRequest = 500;
     private const int MaxBytesPerRequest = 9 * 1024 * 1024;
@@ -58,7 +58,7 @@ public sealed class BigQueryWarehouse(
         return result.Rows.Select(row => new CategoryCount(result.String(row, 0)!, result.Int64(row, 1))).ToList();
     }
 
-    public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken) => loader.LoadAsync(load, cancellationToken);
+    public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken) => backfill.LoadAsync(load, cancellationToken);
 
     internal Task<QueryResult> QueryAsync(string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken cancellationToken) =>
         WithTableHint(() => client.QueryAsync(options.Project, options.Query(sql, parameters), cancellationToken));

@@ -15,6 +15,13 @@ internal static partial class Values
 
     public static QueryParameter Parameter(string name, string value) => new(name, new("STRING"), new(value));
 
+    /// <summary>A STRING parameter that may be NULL (a parameter value without <c>value</c>).</summary>
+    public static QueryParameter NullableParameter(string name, string? value) => new(name, new("STRING"), new(value));
+
+    /// <summary>A TIMESTAMP cell as answered with <c>useInt64Timestamp</c>: microseconds since the epoch.</summary>
+    public static DateTime FromMicroseconds(string micros) =>
+        DateTime.UnixEpoch.AddTicks(long.Parse(micros, CultureInfo.InvariantCulture) * 10);
+
     public static QueryParameter Parameter(string name, double value) =>
         new(name, new("FLOAT64"), new(value.ToString("R", CultureInfo.InvariantCulture)));
 

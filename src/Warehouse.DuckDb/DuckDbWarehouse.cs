@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
@@ -16,13 +17,17 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly string _userContentSql;
     private readonly WriteCoalescer _writes;
+    private readonly TimeProvider _clock;
+    private readonly CsvBackfill _backfill;
     private readonly System.Collections.Concurrent.ConcurrentBag<DuckDBConnection> _queryConnections = [];
     private DuckDBConnection? _writer;
     private volatile bool _schemaReady;
 
-    public DuckDbWarehouse(DuckDbOptions options)
+    public DuckDbWarehouse(DuckDbOptions options, TimeProvider? clock = null)
     {
         _options = options;
+        _clock = clock ?? TimeProvider.System;
+        _backfill = new CsvBackfill(this, this, new BucketDirectorySource(options.BucketDirectory), _clock);
         _userContentSql = UserContentSql.DuckDb(DuckDbSchema.Quote(options.Tables.Interactions), DuckDbSchema.Quote(options.Tables.ContentMeta));
         _writes = new WriteCoalescer(CommitAsync);
     }

@@ -17,6 +17,12 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
 
     /// <summary>How long one jobs.query / getQueryResults call asks the server to wait for the job.</summary>
     public const int ServerWaitMs = 2000;
+
+    /// <summary>Resumable upload chunks (but the last) are multiples of 256 KiB.</summary>
+    public const int UploadChunkQuantum = 256 * 1024;
+
+    /// <summary>What the uploaded load data is: newline-delimited JSON.</summary>
+    public const string UploadContentType = "application/x-ndjson";
     private static readonly TimeSpan s_jobPollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary><c>tabledata.insertAll</c>. Row-level problems come back in <see cref="InsertAllResponse.InsertErrors"/>.</summary>
@@ -80,6 +86,62 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
     public Task<Job> GetJobAsync(JobReference job, CancellationToken cancellationToken) =>
         GetAsync(JobsPath(job, "jobs") + (job.Location is null ? "" : "?location=" + Escape(job.Location)),
             BigQueryJson.Default.Job, cancellationToken);
+
+    /// <summary><c>jobs.get</c>; null when no job has this id.</summary>
+    public async Task<Job?> FindJobAsync(JobReference job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetJobAsync(job, cancellationToken);
+        }
+        catch (BigQueryException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Starts a resumable upload of a load job's data (<c>jobs.insert</c> with <c>uploadType=resumable</c>, the job
+    /// resource as metadata). Returns the session URI the data is then sent to with <see cref="UploadChunkAsync"/>.
+    /// </summary>
+    public async Task<Uri> StartUploadAsync(Uri uploadRoot, Job job, CancellationToken cancellationToken)
+    {
+        var uri = new Uri(uploadRoot, $"projects/{Escape(job.JobReference.ProjectId)}/jobs?uploadType=resumable&prettyPrint=false");
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent.Create(job, BigQueryJson.Default.Job) };
+        request.Headers.Add("X-Upload-Content-Type", UploadContentType);
+        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ErrorOf(response, cancellationToken);
+        }
+        return response.Headers.Location is { } session
+            ? session.IsAbsoluteUri ? session : new Uri(uploadRoot, session)
+            : throw new BigQueryException(response.StatusCode, [], "The resumable upload answer has no Location header.");
+    }
+
+    /// <summary>
+    /// Sends the bytes at <paramref name="offset"/> of a resumable upload. Every chunk but the last is a multiple
+    /// of <see cref="UploadChunkQuantum"/> bytes; the last one names the <paramref name="total"/> size, and its
+    /// answer is the job the upload created. Returns null for a chunk before the last (308 Resume Incomplete).
+    /// </summary>
+    public async Task<Job?> UploadChunkAsync(Uri session, ReadOnlyMemory<byte> chunk, long offset, long? total, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, session) { Content = new ReadOnlyMemoryContent(chunk) };
+        var range = chunk.Length == 0 ? "*" : $"{offset}-{offset + chunk.Length - 1}";
+        request.Content.Headers.TryAddWithoutValidation("Content-Range",
+            $"bytes {range}/{(total is { } size ? size.ToString(CultureInfo.InvariantCulture) : "*")}");
+        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        if ((int)response.StatusCode == 308 && total is null)
+        {
+            return null;
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ErrorOf(response, cancellationToken);
+        }
+        return await response.Content.ReadFromJsonAsync(BigQueryJson.Default.Job, cancellationToken)
+            ?? throw new BigQueryException(response.StatusCode, [], "The completed upload answered no job.");
+    }
 
     /// <summary>Polls <c>jobs.get</c> until the job is DONE (it may then carry an error result).</summary>
     public async Task<Job> WaitForJobAsync(Job job, CancellationToken cancellationToken)

@@ -64,21 +64,25 @@ public sealed record QueryResponse(
 
 public sealed record JobStatus(string? State, ErrorProto? ErrorResult, IReadOnlyList<ErrorProto>? Errors);
 
+/// <summary>A load job's configuration: newline-delimited JSON of validated rows, uploaded with the job.</summary>
 public sealed record JobConfigurationLoad(
-    IReadOnlyList<string> SourceUris,
     TableReference DestinationTable,
     TableSchema Schema,
-    string SourceFormat = "CSV",
-    int SkipLeadingRows = 1,
-    bool AllowQuotedNewlines = true,
-    bool AllowJaggedRows = true,
-    string Encoding = "UTF-8",
+    string SourceFormat = "NEWLINE_DELIMITED_JSON",
     string CreateDisposition = "CREATE_IF_NEEDED",
     string WriteDisposition = "WRITE_TRUNCATE",
     int MaxBadRecords = 0,
-    bool IgnoreUnknownValues = true);
+    IReadOnlyList<string>? SourceUris = null);
 
-public sealed record JobConfiguration(JobConfigurationLoad? Load, IReadOnlyDictionary<string, string>? Labels = null);
+/// <summary>A GoogleSQL query or script run as a job with a client-chosen id.</summary>
+public sealed record JobConfigurationQuery(
+    string Query,
+    IReadOnlyList<QueryParameter> QueryParameters,
+    bool UseLegacySql = false,
+    string ParameterMode = "NAMED");
+
+public sealed record JobConfiguration(
+    JobConfigurationLoad? Load = null, JobConfigurationQuery? Query = null, IReadOnlyDictionary<string, string>? Labels = null);
 
 public sealed record JobStatisticsLoad(string? OutputRows);
 

@@ -10,6 +10,7 @@ using Pipeline.Hosting.Events;
 using Pipeline.Hosting.Testing;
 using Pipeline.Ingestion;
 using Pipeline.Tests.Fixtures;
+using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery;
 
 namespace Pipeline.Tests.BigQuery;
@@ -195,80 +196,144 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         Assert.All(polls, p => Assert.Contains("location=EU", p.Query));
     }
 
-    [Fact]
-    public async Task Backfill_RedeliveredEventReusesTheSameLoadJob()
+    private const string Dump = "gs://dumps/user_interaction/a.csv";
+    private const long Generation = 1587627537231057;
+
+    private async Task<FunctionTestServer<BackfillCsvFunction>> BackfillServerAsync(MemoryObjects objects) =>
+        await StartAsync<BackfillCsvFunction>(more: services => services.AddSingleton(new BackfillOptions()).AddSingleton<IObjectSource>(objects));
+
+    private static EventarcRequest Finalized(string name = "user_interaction/a.csv", long generation = Generation) =>
+        EventarcRequest.ForFinalizedObject(new StorageObjectData { Bucket = "dumps", Name = name, Generation = generation }, $"dumps/{name}/{generation}");
+
+    private static MemoryObjects Objects(string csv, string uri = Dump, long generation = Generation)
     {
-        _bigQuery.Script("POST", "/jobs", 200, """{"jobReference":{"projectId":"proj","jobId":"x","location":"EU"},"status":{"state":"RUNNING"}}""");
-        _bigQuery.Script("POST", "/jobs", 409, """{"error":{"code":409,"message":"Already Exists: Job","errors":[{"reason":"duplicate"}]}}""");
-        foreach (var _ in Enumerable.Range(0, 2))
-        {
-            _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Body!["query"]!.GetValue<string>().Contains("CREATE TEMP TABLE checked")
-                ? (200, """{"jobComplete":true,"rows":[{"f":[{"v":"loaded"},{"v":"2"},{"v":"0"},{"v":null}]}],"totalRows":"1"}""") : null);
-        }
-        await using var server = await StartAsync<BackfillCsvFunction>(more: services => services
-            .AddSingleton(new BackfillOptions())
-            .AddSingleton<IObjectHeaderReader>(new StaticHeader("user_id", "pratilipi_id", "read_percent", "updated_at")));
-        var request = EventarcRequest.ForFinalizedObject(
-            new StorageObjectData { Bucket = "dumps", Name = "user_interaction/a.csv", Generation = 1587627537231057 }, "dumps/user_interaction/a.csv/1587627537231057");
-
-        var first = await server.SendAsync(request);
-        var second = await server.SendAsync(request);
-
-        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
-        var jobs = _bigQuery.Calls("POST", "/bigquery/v2/projects/proj/jobs");
-        Assert.Equal(2, jobs.Count);
-        var jobId = jobs[0].Body!["jobReference"]!["jobId"]!.GetValue<string>();
-        Assert.Equal(jobId, jobs[1].Body!["jobReference"]!["jobId"]!.GetValue<string>());
-        Assert.Matches("^backfill_[0-9a-f]{40}$", jobId);
-        var load = jobs[0].Body!["configuration"]!["load"]!;
-        Assert.Equal("gs://dumps/user_interaction/a.csv", load["sourceUris"]![0]!.GetValue<string>());
-        Assert.Equal(1, load["skipLeadingRows"]!.GetValue<int>());
-        Assert.True(load["allowQuotedNewlines"]!.GetValue<bool>());
-        Assert.Equal(["c0", "c1", "c2", "c3"], load["schema"]!["fields"]!.AsArray().Select(f => f!["name"]!.GetValue<string>()));
-        Assert.All(load["schema"]!["fields"]!.AsArray(), f => Assert.Equal("STRING", f!["type"]!.GetValue<string>()));
-        Assert.Equal("_backfill_stage_" + jobId["backfill_".Length..], load["destinationTable"]!["tableId"]!.GetValue<string>());
-        Assert.Single(_bigQuery.Calls("GET", "/jobs/" + jobId));
-        var script = _bigQuery.Calls("POST", "/queries").Last().Body!;
-        Assert.DoesNotContain("gs://dumps", script["query"]!.GetValue<string>());
-        Assert.Contains(script["queryParameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "event_prefix"
-            && p["parameterValue"]!["value"]!.GetValue<string>() == "gs://dumps/user_interaction/a.csv#1587627537231057:");
+        var objects = new MemoryObjects();
+        objects.Put(uri, generation, System.Text.Encoding.UTF8.GetBytes(csv));
+        return objects;
     }
 
-    [Fact]
-    public async Task Backfill_LoadJobFailingTransiently_IsStartedAgainUnderTheNextId()
-    {
-        _bigQuery.Script(r => r.Method == "GET" && r.Path.Contains("/jobs/backfill_") && !r.Path.Contains("_r1")
-            ? (200, """{"jobReference":{"projectId":"proj","jobId":"x","location":"EU"},"status":{"state":"DONE","errorResult":{"reason":"backendError","message":"try again"}}}""") : null);
-        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Body!["query"]!.GetValue<string>().Contains("CREATE TEMP TABLE checked")
-            ? (200, """{"jobComplete":true,"rows":[{"f":[{"v":"loaded"},{"v":"1"},{"v":"0"},{"v":null}]}],"totalRows":"1"}""") : null);
-        await using var server = await StartAsync<BackfillCsvFunction>(more: services => services
-            .AddSingleton(new BackfillOptions()).AddSingleton<IObjectHeaderReader>(new StaticHeader("content_id", "category_name")));
+    private string CommitScript() => CommitJob()["configuration"]!["query"]!["query"]!.GetValue<string>();
 
-        var response = await server.SendAsync(EventarcRequest.ForFinalizedObject(
-            new StorageObjectData { Bucket = "dumps", Name = "content_meta/c.csv", Generation = 9 }, "e"));
+    private JsonNode CommitJob() => Assert.Single(_bigQuery.Calls("POST", "/bigquery/v2/projects/proj/jobs"),
+        j => j.Body!["jobReference"]!["jobId"]!.GetValue<string>().Contains("_commit")).Body!;
+
+    private static string Parameter(JsonNode job, string name) =>
+        job["configuration"]!["query"]!["queryParameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == name)!["parameterValue"]!["value"]!.GetValue<string>();
+
+    [Fact]
+    public async Task Backfill_UploadsOnlyValidatedRowsKeyedByLine_ThenCommitsThemInOneTransaction()
+    {
+        var objects = Objects("Pratilipi_ID, extra ,USER_ID,read_percent,updated_at\r\n12,x,7,95.5,2022-03-27\r\n13,y,7,250,2022-03-27\r\n\"14\",z,6504233704206137123,91,2022-03-27T10:00:00Z\r\n");
+        await using var server = await BackfillServerAsync(objects);
+
+        var response = await server.SendAsync(Finalized());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var ids = _bigQuery.Calls("POST", "/projects/proj/jobs").Select(j => j.Body!["jobReference"]!["jobId"]!.GetValue<string>()).ToList();
-        Assert.Equal(2, ids.Count);
-        Assert.Equal(ids[0] + "_r1", ids[1]);
+        var upload = Assert.Single(_bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs"));
+        var load = upload.Body!["configuration"]!["load"]!;
+        Assert.Equal("NEWLINE_DELIMITED_JSON", load["sourceFormat"]!.GetValue<string>());
+        Assert.Equal(["event_id", "user_id", "content_id", "read_percent", "updated_at", "payload", "error"],
+            load["schema"]!["fields"]!.AsArray().Select(f => f!["name"]!.GetValue<string>()));
+        var loadJobId = upload.Body["jobReference"]!["jobId"]!.GetValue<string>();
+        Assert.Matches("^backfill_[0-9a-f]{40}_load0$", loadJobId);
+        var rows = _bigQuery.Uploaded[loadJobId].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal([$"{Dump}#{Generation}:2", $"{Dump}#{Generation}:4", $"{Dump}#{Generation}:3"], rows.Select(r => r["event_id"]!.GetValue<string>()));
+        Assert.Equal("6504233704206137123", rows[1]["user_id"]!.GetValue<string>());
+        Assert.Equal("line 3: read_percent: must be between 0 and 100, got '250'", rows[2]["error"]!.GetValue<string>());
+        Assert.Equal("13,y,7,250,2022-03-27", rows[2]["payload"]!.GetValue<string>());
+        var script = CommitScript();
+        Assert.StartsWith("BEGIN TRANSACTION;", script);
+        Assert.DoesNotContain("DELETE", script);
+        Assert.Contains("FROM `proj.ds._backfill_stage_" + loadJobId["backfill_".Length..^"_load0".Length] + "_0` WHERE error IS NULL", script);
+        Assert.DoesNotContain("gs://dumps", script);
+        Assert.Equal(("2", "1", "loaded"), (Parameter(CommitJob(), "rows_loaded"), Parameter(CommitJob(), "rows_rejected"), Parameter(CommitJob(), "status")));
     }
 
     [Fact]
-    public async Task Backfill_GenerationThatAlreadyFailed_IsSkippedWithoutALoadJob()
+    public async Task Backfill_LargeObject_IsUploadedInChunksOfWhole256KiBUnits()
     {
-        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Body!["query"]!.GetValue<string>().Contains("status IN ('loaded', 'failed')")
-            ? (200, """{"jobComplete":true,"rows":[{"f":[{"v":"failed"},{"v":"9"},{"v":"more than 1000 bad rows"}]}],"totalRows":"1"}""") : null);
-        await using var server = await StartAsync<BackfillCsvFunction>(more: services => services
-            .AddSingleton(new BackfillOptions()).AddSingleton<IObjectHeaderReader>(new StaticHeader("content_id", "category_name")));
+        var csv = new System.Text.StringBuilder("user_id,content_id,read_percent,updated_at\n");
+        for (var i = 0; i < 90_000; i++)
+        {
+            csv.Append(i).Append(",1234567,95,2022-03-27 10:00:00\n");
+        }
+        await using var server = await BackfillServerAsync(Objects(csv.ToString()));
 
-        var response = await server.SendAsync(EventarcRequest.ForFinalizedObject(
-            new StorageObjectData { Bucket = "dumps", Name = "content_meta/c.csv", Generation = 9 }, "e"));
+        var response = await server.SendAsync(Finalized());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var puts = _bigQuery.Requests.Where(r => r.Method == "PUT").ToList();
+        Assert.True(puts.Count >= 2, $"{puts.Count} PUTs");
+        Assert.All(puts[..^1], p => Assert.Matches(@"^bytes \d+-\d+/\*$", p.ContentRange));
+        Assert.All(puts[..^1], p => Assert.Equal(0, p.Text.Length % (256 * 1024)));
+        var total = puts.Sum(p => (long)p.Text.Length);
+        Assert.EndsWith($"/{total}", puts[^1].ContentRange);
+        Assert.Equal(90_000, _bigQuery.Uploaded.Single().Value.Count(c => c == '\n'));
+    }
+
+    [Fact]
+    public async Task Backfill_RedeliveredAfterTheLoadJobSucceeded_UsesItsStagingAndUploadsNothing()
+    {
+        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/projects/proj/jobs") && r.Body!["jobReference"]!["jobId"]!.GetValue<string>().EndsWith("_commit0")
+            ? (400, """{"error":{"code":400,"message":"bad","errors":[{"reason":"invalid"}]}}""") : null);
+        await using var server = await BackfillServerAsync(Objects("user_id,content_id,read_percent,updated_at\n1,2,95,2022-03-27\n"));
+
+        var first = await server.SendAsync(Finalized());
+        var second = await server.SendAsync(Finalized());
+
+        Assert.Equal((HttpStatusCode.InternalServerError, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        Assert.Single(_bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs"));
+        var commits = _bigQuery.Requests.Where(r => r is { Method: "POST", Path: "/bigquery/v2/projects/proj/jobs" }).ToList();
+        Assert.Equal(2, commits.Count);
+        Assert.All(commits, c => Assert.EndsWith("_commit0", c.Body!["jobReference"]!["jobId"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Backfill_LoadJobThatFailed_IsStartedAgainUnderTheNextAttempt()
+    {
+        _bigQuery.FailJobs(id => id.EndsWith("_load0"), "backendError", "try again");
+        await using var server = await BackfillServerAsync(Objects("content_id,category_name\n12,romance\n", "gs://dumps/content_meta/c.csv", 9));
+
+        var first = await server.SendAsync(Finalized("content_meta/c.csv", 9));
+        var second = await server.SendAsync(Finalized("content_meta/c.csv", 9));
+
+        Assert.Equal((HttpStatusCode.InternalServerError, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        var uploads = _bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs").Select(u => u.Body!["jobReference"]!["jobId"]!.GetValue<string>()).ToList();
+        Assert.Equal(2, uploads.Count);
+        Assert.EndsWith("_load1", uploads[1]);
+        Assert.Contains("_1` WHERE error IS NULL", CommitScript());
+    }
+
+    [Fact]
+    public async Task Backfill_GenerationThatAlreadyFailed_IsSkippedWithoutAJob()
+    {
+        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Body!["query"]!.GetValue<string>().Contains("WHERE object = @object AND target = @target")
+            ? (200, """{"jobComplete":true,"rows":[{"f":[{"v":"gs://dumps/content_meta/c.csv"},{"v":"9"},{"v":"content_meta"},{"v":"failed"},{"v":"0"},{"v":"1001"},{"v":"more than 1000 bad rows"},{"v":"1700000000000000"},{"v":"1700000000000000"}]}],"totalRows":"1"}""") : null);
+        await using var server = await BackfillServerAsync(Objects("content_id,category_name\n12,romance\n", "gs://dumps/content_meta/c.csv", 9));
+
+        var response = await server.SendAsync(Finalized("content_meta/c.csv", 9));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(_bigQuery.Calls("POST", "/projects/proj/jobs"));
         var recorded = _bigQuery.Calls("POST", "/queries").Last().Body!;
         Assert.StartsWith("INSERT INTO `proj.ds.load_log`", recorded["query"]!.GetValue<string>().Trim());
         Assert.Contains(recorded["queryParameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "status" && p["parameterValue"]!["value"]!.GetValue<string>() == "skipped");
+    }
+
+    [Fact]
+    public async Task Backfill_NewerGeneration_DeletesTheOlderGenerationsRowsInTheSameTransaction()
+    {
+        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Body!["query"]!.GetValue<string>().Contains("WHERE object = @object AND target = @target")
+            ? (200, $$"""{"jobComplete":true,"rows":[{"f":[{"v":"{{Dump}}"},{"v":"5"},{"v":"user_interaction"},{"v":"loaded"},{"v":"1"},{"v":"0"},{"v":null},{"v":"1700000000000000"},{"v":"1700000000000000"}]}],"totalRows":"1"}""") : null);
+        await using var server = await BackfillServerAsync(Objects("user_id,content_id,read_percent,updated_at\n1,2,95,2022-03-27\n"));
+
+        var response = await server.SendAsync(Finalized());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var script = CommitScript();
+        Assert.True(script.IndexOf("DELETE FROM `proj.ds.user_interaction`", StringComparison.Ordinal) is var delete && delete > 0
+            && delete < script.IndexOf("INSERT INTO `proj.ds.user_interaction`", StringComparison.Ordinal), script);
+        Assert.Equal(Dump + "#", Parameter(CommitJob(), "object_prefix"));
     }
 
     [Theory]
@@ -318,11 +383,5 @@ public sealed class BigQueryContractTest : IAsyncLifetime
     private sealed class StaticToken(string token) : ITokenAccess
     {
         public Task<string> GetAccessTokenForRequestAsync(string? authUri = null, CancellationToken cancellationToken = default) => Task.FromResult(token);
-    }
-
-    private sealed class StaticHeader(params string[] columns) : IObjectHeaderReader
-    {
-        public Task<IReadOnlyList<string>> ReadHeaderAsync(string bucket, string objectName, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<string>>(columns);
     }
 }

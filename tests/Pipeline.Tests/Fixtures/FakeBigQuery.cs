@@ -6,18 +6,23 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Pipeline.Tests.Fixtures;
 
-/// <summary>One request the fake BigQuery received.</summary>
-public sealed record RecordedRequest(string Method, string Path, string Query, JsonNode? Body, string? Authorization);
+/// <summary>One request the fake BigQuery received; <see cref="Body"/> is set when the body is JSON, <see cref="Text"/> always.</summary>
+public sealed record RecordedRequest(string Method, string Path, string Query, JsonNode? Body, string? Authorization, string Text = "", string? ContentRange = null);
 
 /// <summary>
 /// A stand-in for the BigQuery REST API on a real loopback socket, so clients go through their whole HTTP stack
 /// (auth, retries, time budget). It records every request and answers from scripted responses, falling back to
-/// plain successful answers.
+/// plain successful answers: jobs it was given exist (DONE), others are 404; a resumable upload
+/// (<c>/upload/bigquery/v2/projects/{p}/jobs?uploadType=resumable</c>, then PUTs with <c>Content-Range</c>) collects
+/// the bytes, answers 308 until the last chunk, then creates its load job.
 /// </summary>
 public sealed class FakeBigQuery : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Func<RecordedRequest, (int Status, string Body)?>> _scripts = new();
+    private readonly ConcurrentDictionary<string, JsonNode> _jobs = new();
+    private readonly ConcurrentQueue<(Func<string, bool> JobId, string Reason, string Message)> _failures = new();
+    private readonly ConcurrentDictionary<string, (JsonNode Job, MemoryStream Bytes)> _uploads = new();
 
     private FakeBigQuery(WebApplication app) => _app = app;
 
@@ -44,6 +49,15 @@ public sealed class FakeBigQuery : IAsyncDisposable
     public void Script(string method, string pathEnd, int status, string body) =>
         Script(r => r.Method == method && r.Path.EndsWith(pathEnd, StringComparison.Ordinal) ? (status, body) : null);
 
+    /// <summary>Jobs created from now on whose id matches finish with this error (as a failed load or query job does).</summary>
+    public void FailJobs(Func<string, bool> jobId, string reason, string message) => _failures.Enqueue((jobId, reason, message));
+
+    /// <summary>The data of each completed upload, by the job id it created.</summary>
+    public ConcurrentDictionary<string, string> Uploaded { get; } = new();
+
+    /// <summary>The job resources it holds, by job id.</summary>
+    public IReadOnlyDictionary<string, JsonNode> Jobs => _jobs;
+
     public IReadOnlyList<RecordedRequest> Calls(string method, string pathEnd) =>
         Requests.Where(r => r.Method == method && r.Path.EndsWith(pathEnd, StringComparison.Ordinal)).ToList();
 
@@ -56,10 +70,12 @@ public sealed class FakeBigQuery : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var text = await new StreamReader(context.Request.Body).ReadToEndAsync();
+        var json = context.Request.ContentType?.Contains("json", StringComparison.Ordinal) == true && !context.Request.ContentType.Contains("ndjson", StringComparison.Ordinal);
         var request = new RecordedRequest(context.Request.Method, context.Request.Path.Value!, context.Request.QueryString.Value ?? "",
-            text.Length == 0 ? null : JsonNode.Parse(text), context.Request.Headers.Authorization.FirstOrDefault());
+            json && text.Length > 0 ? JsonNode.Parse(text) : null, context.Request.Headers.Authorization.FirstOrDefault(), text,
+            context.Request.Headers.ContentRange.FirstOrDefault());
         Requests.Enqueue(request);
-        var (status, body) = Scripted(request) ?? Default(request);
+        var (status, body) = Scripted(request) ?? Default(request, context);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body);
@@ -87,16 +103,69 @@ public sealed class FakeBigQuery : IAsyncDisposable
         }
     }
 
-    private static (int, string) Default(RecordedRequest request) => request switch
+    private (int, string) Default(RecordedRequest request, HttpContext context)
     {
-        { Method: "POST", Path: var p } when p.EndsWith("/insertAll") => (200, """{"kind":"bigquery#tableDataInsertAllResponse"}"""),
-        { Method: "POST", Path: var p } when p.EndsWith("/queries") =>
-            (200, """{"kind":"bigquery#queryResponse","jobComplete":true,"jobReference":{"projectId":"p","jobId":"q1","location":"EU"},"schema":{"fields":[]},"rows":[],"totalRows":"0"}"""),
-        { Method: "POST", Path: var p } when p.EndsWith("/jobs") =>
-            (200, JsonSerializer.Serialize(new { jobReference = request.Body!["jobReference"], configuration = request.Body["configuration"], status = new { state = "RUNNING" } })),
-        { Method: "GET", Path: var p } when p.Contains("/jobs/") =>
-            (200, JsonSerializer.Serialize(new { jobReference = new { projectId = "p", jobId = p[(p.LastIndexOf('/') + 1)..], location = "EU" }, status = new { state = "DONE" } })),
-        { Method: "POST", Path: var p } when p.EndsWith("/tables") => (200, request.Body!.ToJsonString()),
-        _ => (404, """{"error":{"code":404,"message":"Not found","errors":[{"reason":"notFound","message":"Not found"}]}}"""),
-    };
+        var path = request.Path;
+        switch (request.Method)
+        {
+            case "POST" when path.EndsWith("/insertAll"):
+                return (200, """{"kind":"bigquery#tableDataInsertAllResponse"}""");
+            case "POST" when path.EndsWith("/queries"):
+                return (200, """{"kind":"bigquery#queryResponse","jobComplete":true,"jobReference":{"projectId":"p","jobId":"q1","location":"EU"},"schema":{"fields":[]},"rows":[],"totalRows":"0"}""");
+            case "POST" when path.StartsWith("/upload/") && request.Query.Contains("uploadType=resumable"):
+                var id = Guid.NewGuid().ToString("N");
+                _uploads[id] = (request.Body!, new MemoryStream());
+                context.Response.Headers.Location = $"{Root.ToString().TrimEnd('/')}{path}?uploadType=resumable&upload_id={id}";
+                return (200, "");
+            case "PUT" when path.StartsWith("/upload/") && UploadId(request.Query) is { } upload && _uploads.TryGetValue(upload, out var pending):
+                pending.Bytes.Write(System.Text.Encoding.UTF8.GetBytes(request.Text));
+                if (request.ContentRange?.EndsWith("/*", StringComparison.Ordinal) == true)
+                {
+                    context.Response.Headers["Range"] = $"bytes=0-{pending.Bytes.Length - 1}";
+                    return (308, "");
+                }
+                var data = System.Text.Encoding.UTF8.GetString(pending.Bytes.ToArray());
+                var job = Done(pending.Job, new JsonObject { ["load"] = new JsonObject { ["outputRows"] = data.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ToString() } });
+                var jobId = job["jobReference"]!["jobId"]!.GetValue<string>();
+                if (!_jobs.TryAdd(jobId, job))
+                {
+                    return (409, """{"error":{"code":409,"message":"Already Exists: Job","errors":[{"reason":"duplicate"}]}}""");
+                }
+                Uploaded[jobId] = data;
+                return (200, job.ToJsonString());
+            case "POST" when path.EndsWith("/jobs"):
+                var inserted = Done(request.Body!, null);
+                return _jobs.TryAdd(inserted["jobReference"]!["jobId"]!.GetValue<string>(), inserted)
+                    ? (200, inserted.ToJsonString())
+                    : (409, """{"error":{"code":409,"message":"Already Exists: Job","errors":[{"reason":"duplicate"}]}}""");
+            case "GET" when path.Contains("/jobs/") && _jobs.TryGetValue(path[(path.LastIndexOf('/') + 1)..], out var known):
+                return (200, known.ToJsonString());
+            case "POST" when path.EndsWith("/tables"):
+                return (200, request.Body!.ToJsonString());
+            default:
+                return (404, """{"error":{"code":404,"message":"Not found","errors":[{"reason":"notFound","message":"Not found"}]}}""");
+        }
+    }
+
+    private static string? UploadId(string query) =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query).TryGetValue("upload_id", out var id) ? id.ToString() : null;
+
+    /// <summary>A job as BigQuery answers it once finished: the request's reference and configuration, state DONE.</summary>
+    private JsonNode Done(JsonNode request, JsonObject? statistics)
+    {
+        var id = request["jobReference"]!["jobId"]!.GetValue<string>();
+        var status = new JsonObject { ["state"] = "DONE" };
+        if (_failures.FirstOrDefault(f => f.JobId(id)) is { JobId: not null } failure)
+        {
+            status["errorResult"] = new JsonObject { ["reason"] = failure.Reason, ["message"] = failure.Message };
+        }
+        return new JsonObject
+        {
+            ["kind"] = "bigquery#job",
+            ["jobReference"] = request["jobReference"]!.DeepClone(),
+            ["configuration"] = request["configuration"]?.DeepClone(),
+            ["status"] = status,
+            ["statistics"] = statistics,
+        };
+    }
 }

@@ -1,25 +1,36 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
 
-namespace Pipeline.Warehouse.DuckDb;
+namespace Pipeline.Warehouse.Backfill;
 
 /// <summary>
-/// Runs a parser on a worker thread and hands its rows, in chunks, to the calling thread: parsing and appending a
-/// dump then use two cores. Row order is kept. An exception on either side stops both and is rethrown here.
+/// Runs a parser on a worker thread and hands its rows, in chunks, to the caller's consumer: parsing and writing
+/// a dump then use two cores. Row order is kept. An exception on either side stops both and is rethrown here.
 /// </summary>
 internal static class ParsePipeline
 {
     private const int ChunkRows = 8192;
     private const int ChunksInFlight = 8;
 
-    public static void Run<TRow>(Action<Action<TRow>> parse, Action<TRow> consume, CancellationToken cancellationToken)
+    public static async Task RunAsync<TRow>(
+        Action<Action<TRow>> parse, Func<TRow[], ValueTask> consume, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var chunks = new BlockingCollection<TRow[]>(ChunksInFlight);
+        var chunks = Channel.CreateBounded<TRow[]>(new BoundedChannelOptions(ChunksInFlight) { SingleReader = true, SingleWriter = true });
         ExceptionDispatchInfo? parseFailure = null;
         var producer = Task.Run(() =>
         {
             var chunk = new List<TRow>(ChunkRows);
+            void Hand(List<TRow> rows)
+            {
+                // The parser is synchronous; waiting here is what bounds the rows in flight.
+                var write = chunks.Writer.WriteAsync([.. rows], stop.Token);
+                if (!write.IsCompletedSuccessfully)
+                {
+                    write.AsTask().GetAwaiter().GetResult();
+                }
+                rows.Clear();
+            }
             try
             {
                 parse(row =>
@@ -27,13 +38,12 @@ internal static class ParsePipeline
                     chunk.Add(row);
                     if (chunk.Count == ChunkRows)
                     {
-                        chunks.Add([.. chunk], stop.Token);
-                        chunk.Clear();
+                        Hand(chunk);
                     }
                 });
                 if (chunk.Count > 0)
                 {
-                    chunks.Add([.. chunk], stop.Token);
+                    Hand(chunk);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -46,26 +56,23 @@ internal static class ParsePipeline
             }
             finally
             {
-                chunks.CompleteAdding();
+                chunks.Writer.Complete();
             }
         }, CancellationToken.None);
         try
         {
-            foreach (var chunk in chunks.GetConsumingEnumerable(stop.Token))
+            await foreach (var chunk in chunks.Reader.ReadAllAsync(stop.Token))
             {
-                foreach (var row in chunk)
-                {
-                    consume(row);
-                }
+                await consume(chunk);
             }
         }
         catch
         {
-            stop.Cancel();
-            producer.Wait(CancellationToken.None);
+            await stop.CancelAsync();
+            await producer;
             throw;
         }
-        producer.Wait(CancellationToken.None);
+        await producer;
         parseFailure?.Throw();
     }
 }

@@ -1,0 +1,99 @@
+using System.IO.Pipelines;
+using Google.Cloud.Storage.V1;
+using Pipeline.Warehouse.Backfill;
+
+namespace Pipeline.Warehouse.BigQuery;
+
+/// <summary>
+/// Objects in Cloud Storage, read with Google.Cloud.Storage.V1 (which honours <c>STORAGE_EMULATOR_HOST</c>). The
+/// exact generation of the event is read, streamed through a pipe so that parsing starts with the first bytes and
+/// memory stays bounded. The client, and its credentials, are made on first use.
+/// </summary>
+public sealed class GcsObjectSource(Func<StorageClient> createClient) : IObjectSource
+{
+    private readonly Lazy<StorageClient> _storage = new(createClient);
+
+    public GcsObjectSource()
+        : this(() => new StorageClientBuilder { EmulatorDetection = Google.Api.Gax.EmulatorDetection.EmulatorOrProduction }.Build())
+    {
+    }
+
+    public async Task<Stream> OpenReadAsync(CsvLoad load, CancellationToken cancellationToken)
+    {
+        var (bucket, name) = Split(load.ObjectUri);
+        var storage = _storage.Value;
+        try
+        {
+            await storage.GetObjectAsync(bucket, name, new GetObjectOptions { Generation = load.Generation }, cancellationToken);
+        }
+        catch (Google.GoogleApiException e) when (e.HttpStatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new FileNotFoundException($"{load.ObjectUri} generation {load.Generation} does not exist", e);
+        }
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20));
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _ = Task.Run(async () =>
+        {
+            Exception? failure = null;
+            try
+            {
+                await storage.DownloadObjectAsync(bucket, name, pipe.Writer.AsStream(leaveOpen: true),
+                    new DownloadObjectOptions { Generation = load.Generation }, stop.Token);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            finally
+            {
+                await pipe.Writer.CompleteAsync(failure);
+            }
+        }, CancellationToken.None);
+        return new Download(pipe.Reader.AsStream(), stop);
+    }
+
+    private static (string Bucket, string Object) Split(string uri)
+    {
+        const string scheme = "gs://";
+        var slash = uri.IndexOf('/', scheme.Length);
+        return uri.StartsWith(scheme, StringComparison.Ordinal) && slash > scheme.Length
+            ? (uri[scheme.Length..slash], uri[(slash + 1)..])
+            : throw new CsvFileException($"{uri} is not a Cloud Storage object (gs://bucket/object)");
+    }
+
+    /// <summary>The reading end; disposing it stops the download.</summary>
+    private sealed class Download(Stream reader, CancellationTokenSource stop) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => reader.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            reader.ReadAsync(buffer, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                stop.Cancel();
+                stop.Dispose();
+                reader.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using Pipeline.Warehouse.Backfill;
+
+namespace Pipeline.Warehouse.DuckDb;
+
+/// <summary>
+/// Cloud Storage played by a local directory: <c>gs://&lt;any bucket&gt;/&lt;object&gt;</c> is
+/// <c>&lt;directory&gt;/&lt;object&gt;</c>. A name that leaves the directory is refused; the file's current bytes stand
+/// for the generation the event names (the local bucket keeps no older generations).
+/// </summary>
+public sealed class BucketDirectorySource(string? directory) : IObjectSource
+{
+    public Task<Stream> OpenReadAsync(CsvLoad load, CancellationToken cancellationToken)
+    {
+        const string scheme = "gs://";
+        var slash = load.ObjectUri.IndexOf('/', scheme.Length);
+        if (directory is null || !load.ObjectUri.StartsWith(scheme, StringComparison.Ordinal) || slash < 0)
+        {
+            throw new CsvFileException($"{load.ObjectUri} is not an object of the local bucket directory");
+        }
+        var root = Path.GetFullPath(directory) + Path.DirectorySeparatorChar;
+        var path = Path.GetFullPath(Path.Combine(root, load.ObjectUri[(slash + 1)..]));
+        return path.StartsWith(root, StringComparison.Ordinal)
+            ? Task.FromResult<Stream>(LocalFileSource.Open(path))
+            : throw new CsvFileException($"{load.ObjectUri} names a path outside the bucket directory");
+    }
+}
+
+/// <summary>One local file, whatever the load's object name (the <c>load</c> command, the benchmark).</summary>
+/// <param name="progress">Told the bytes read so far, now and then.</param>
+public sealed class LocalFileSource(string path, IProgress<long>? progress = null) : IObjectSource
+{
+    public Task<Stream> OpenReadAsync(CsvLoad load, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream>(progress is null ? Open(path) : new ProgressStream(Open(path), progress));
+
+    internal static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+
+    /// <summary>Reads through to the file and reports its position every 4 MiB.</summary>
+    private sealed class ProgressStream(FileStream file, IProgress<long> progress) : Stream
+    {
+        private long _reported;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => file.Length;
+        public override long Position { get => file.Position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Reported(file.Read(buffer, offset, count));
+
+        public override int Read(Span<byte> buffer) => Reported(file.Read(buffer));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Reported(await file.ReadAsync(buffer, cancellationToken));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                progress.Report(file.Position);
+                file.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+
+        private int Reported(int read)
+        {
+            if (file.Position - _reported >= 4 << 20)
+            {
+                _reported = file.Position;
+                progress.Report(_reported);
+            }
+            return read;
+        }
+    }
+}

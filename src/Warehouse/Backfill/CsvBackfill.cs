@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using Pipeline.Warehouse.Rows;
+
+namespace Pipeline.Warehouse.Backfill;
+
+/// <summary>
+/// Backfill, written once for every engine. For one object generation it reads the load_log and applies
+/// <see cref="GenerationRule"/>; streams the object (gzip by name, strict UTF-8) through <see cref="CsvRecords"/>,
+/// whose rules are the Pub/Sub records' rules; fails the file past <see cref="CsvLoad.MaxBadRows"/>; and hands the
+/// engine only validated rows and dead letters, keyed <c>gs://bucket/object#generation:line</c>, to commit in one
+/// transaction with their load_log row. Every attempt ends in a load_log row. An engine supplies the three ports:
+/// <see cref="ILoadLog"/>, <see cref="IBackfillSink"/> and <see cref="IObjectSource"/>.
+/// </summary>
+public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource objects, TimeProvider clock)
+{
+    /// <summary>The dead-letter table's <c>source</c> for backfilled rows.</summary>
+    public const string Source = "BackfillCsv";
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    // One attempt at a time in this process, so the decision and the commit cannot interleave with another attempt.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>
+    /// Loads the object generation exactly once. A file that cannot be loaded is a <see cref="LoadStatus.Failed"/>
+    /// outcome; an exception means the warehouse or the object store failed (the caller answers 5xx and is retried).
+    /// </summary>
+    public async Task<LoadOutcome> LoadAsync(CsvLoad load, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var startedAt = Microseconds(clock.GetUtcNow().UtcDateTime);
+            var decision = GenerationRule.Decide(await log.ReadAsync(load, cancellationToken), load.Generation);
+            var outcome = decision.SkipReason is { } reason
+                ? LoadOutcome.Skipped(reason)
+                : await LoadObjectAsync(load, decision.Replacing, startedAt, cancellationToken);
+            if (outcome.Status != LoadStatus.Loaded)
+            {
+                await log.AppendAsync(load, outcome, startedAt, cancellationToken);
+            }
+            return outcome;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The dead letter of a refused row: its event id, its raw text, and <c>line N: reason</c>.</summary>
+    public static IngestError DeadLetter(CsvLoad load, CsvRejection rejection)
+    {
+        var line = rejection.Line.ToString(CultureInfo.InvariantCulture);
+        return new IngestError(Source, load.EventIdPrefix + line, rejection.Raw, $"line {line}: {rejection.Reason}");
+    }
+
+    private async Task<LoadOutcome> LoadObjectAsync(CsvLoad load, bool replacing, DateTime startedAt, CancellationToken cancellationToken)
+    {
+        var rejections = new List<CsvRejection>();
+        try
+        {
+            await using var stream = await objects.OpenReadAsync(load, cancellationToken);
+            await using var content = load.IsGzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : null;
+            using var text = new StreamReader(content ?? stream, s_strictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 20);
+            await using var write = await sink.BeginAsync(load, replacing, startedAt, cancellationToken);
+            void Reject(CsvRejection rejection)
+            {
+                rejections.Add(rejection);
+                if (rejections.Count > load.MaxBadRows)
+                {
+                    throw new CsvFileException($"more than {load.MaxBadRows} bad rows; the first, line {rejections[0].Line}: {rejections[0].Reason}");
+                }
+            }
+            long loaded = 0;
+            if (load.Target == Ingest.RecordKind.Interaction)
+            {
+                await ParsePipeline.RunAsync<Interaction>(
+                    emit => CsvRecords.ReadInteractions(text, load.EventIdPrefix, emit, Reject, cancellationToken),
+                    async chunk =>
+                    {
+                        await write.AddAsync(chunk, cancellationToken);
+                        loaded += chunk.Length;
+                    }, cancellationToken);
+            }
+            else
+            {
+                await ParsePipeline.RunAsync<ContentCategory>(
+                    emit => CsvRecords.ReadContentCategories(text, load.EventIdPrefix, emit, Reject, cancellationToken),
+                    async chunk =>
+                    {
+                        await write.AddAsync(chunk, cancellationToken);
+                        loaded += chunk.Length;
+                    }, cancellationToken);
+            }
+            var outcome = new LoadOutcome(LoadStatus.Loaded, loaded, rejections.Count,
+                rejections.Count == 0 ? null : $"{rejections.Count} bad rows dead-lettered");
+            await write.CommitAsync(rejections.Select(r => DeadLetter(load, r)).ToList(), outcome, cancellationToken);
+            return outcome;
+        }
+        catch (Exception e) when (e is CsvFileException or FileNotFoundException or DirectoryNotFoundException
+                                      or InvalidDataException or DecoderFallbackException)
+        {
+            return LoadOutcome.Failed(FileProblem(e), rejections.Count);
+        }
+    }
+
+    private static string FileProblem(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "the object does not exist",
+        InvalidDataException => $"not a valid gzip file: {e.Message}",
+        DecoderFallbackException => "the file is not UTF-8 text",
+        _ => e.Message,
+    };
+
+    /// <summary>Both engines keep timestamps to the microsecond.</summary>
+    private static DateTime Microseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % 10, DateTimeKind.Utc);
+}
