@@ -8,7 +8,6 @@ using Pipeline.Functions.UserContent;
 using Pipeline.Hosting.Eventarc;
 using Pipeline.Hosting.Events;
 using Pipeline.Hosting.Testing;
-using Pipeline.Ingestion;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery;
@@ -21,29 +20,16 @@ namespace Pipeline.Tests.BigQuery;
 /// </summary>
 public sealed class BigQueryContractTest : IAsyncLifetime
 {
-    private static readonly DateTimeOffset s_now = new(2024, 5, 14, 9, 21, 7, 512, TimeSpan.Zero);
     private FakeBigQuery _bigQuery = null!;
 
     public async Task InitializeAsync() => _bigQuery = await FakeBigQuery.StartAsync();
 
     public async Task DisposeAsync() => await _bigQuery.DisposeAsync();
 
-    private BigQueryOptions Options() => BigQueryOptions.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-    {
-        ["GOOGLE_CLOUD_PROJECT"] = "proj",
-        ["BIGQUERY_DATASET"] = "ds",
-        ["BIGQUERY_LOCATION"] = "EU",
-        ["BIGQUERY_EMULATOR_HOST"] = _bigQuery.Root.ToString(),
-        ["BIGQUERY_RETRY_BUDGET_SECONDS"] = "5",
-    }).Build());
+    private BigQueryOptions Options() => BigQueryFunctions.Options(_bigQuery);
 
     private Task<FunctionTestServer<T>> StartAsync<T>(BigQueryOptions? options = null, Action<IServiceCollection>? more = null) where T : class =>
-        FunctionTestServer<T>.StartAsync(services =>
-        {
-            services.AddSingleton<TimeProvider>(new FixedClock(s_now));
-            more?.Invoke(services);
-            services.AddPubSubIngestion().AddBigQueryWarehouse(options ?? Options());
-        });
+        BigQueryFunctions.StartAsync<T>(options ?? Options(), more);
 
     [Fact]
     public async Task IngestInteraction_MakesOneExactInsertAll()
