@@ -4,12 +4,13 @@ using Pipeline.Bench;
 using Pipeline.Bench.Scenarios;
 using Spectre.Console;
 
-// dotnet run -c Release --project bench -- <ingest|freshness|backfill|query|coldstart|all> [--quick] [--out bench/results]
+// dotnet run -c Release --project bench -- <ingest|freshness|backfill|backfill-bigquery|query|coldstart|all> [--quick] [--out bench/results]
 var scenarios = new Dictionary<string, Func<Sizes, string, Task<BenchResult>>>
 {
     ["ingest"] = IngestScenario.RunAsync,
     ["freshness"] = FreshnessScenario.RunAsync,
     ["backfill"] = BackfillScenario.RunAsync,
+    ["backfill-bigquery"] = BigQueryBackfillScenario.RunAsync,
     ["query"] = QueryScenario.RunAsync,
     ["coldstart"] = ColdStartScenario.RunAsync,
 };

@@ -64,7 +64,7 @@ public static class BackfillScenario
     }
 
     /// <summary>The same file every time: user, content, read percent, timestamp over a year, from a fixed seed.</summary>
-    private static void Generate(string path, int rows)
+    internal static void Generate(string path, int rows)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var random = new Random(42);

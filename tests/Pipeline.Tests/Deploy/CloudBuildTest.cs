@@ -87,6 +87,16 @@ public sealed partial class CloudBuildTest
     }
 
     [Fact]
+    public void TestStep_InstallsNodeForTheGoogleSqlTestsThenRunsCi()
+    {
+        var test = Steps().Single(s => Scalar(s, "id") == "test");
+
+        Assert.Equal("mcr.microsoft.com/dotnet/sdk:10.0", Scalar(test, "name"));
+        Assert.Matches(@"apt-get install .*\bnodejs npm\b.*&& exec bash ""\$\$0""$", Args(test)[1]);
+        Assert.Equal(".ci/run", Args(test)[^1]);
+    }
+
+    [Fact]
     public void EveryPathTheBuildNames_Exists()
     {
         var paths = Steps().SelectMany(Args).Where(a => RepositoryPath().IsMatch(a)).ToList();

@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Pipeline.Bench;
+
+/// <summary>
+/// The least of BigQuery's REST API that a backfill needs, on loopback, doing no work of its own: queries answer no
+/// rows, tables and query jobs are accepted, a resumable upload counts its bytes and creates a finished load job.
+/// It measures the client side (parse, validate, serialise, upload), not BigQuery.
+/// </summary>
+public sealed class UploadSink : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, JsonNode> _jobs = new();
+    private readonly ConcurrentDictionary<string, JsonNode> _sessions = new();
+
+    private UploadSink(WebApplication app) => _app = app;
+
+    public long BytesUploaded;
+
+    public Uri Root => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+
+    public static async Task<UploadSink> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var sink = new UploadSink(app);
+        app.Run(sink.HandleAsync);
+        await app.StartAsync();
+        return sink;
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path.Value!;
+        if (request.Method == "PUT")
+        {
+            var buffer = new byte[1 << 16];
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer)) > 0)
+            {
+                Interlocked.Add(ref BytesUploaded, read);
+            }
+            if (request.Headers.ContentRange.ToString().EndsWith("/*", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = 308;
+                return;
+            }
+            await AnswerJobAsync(context, _sessions[request.Query["upload_id"]!]);
+            return;
+        }
+        var body = request.HasJsonContentType() ? await JsonNode.ParseAsync(request.Body) : null;
+        if (request.Method == "POST" && path.StartsWith("/upload/", StringComparison.Ordinal))
+        {
+            var id = Guid.NewGuid().ToString("N");
+            _sessions[id] = body!;
+            context.Response.Headers.Location = $"{Root.ToString().TrimEnd('/')}{path}?uploadType=resumable&upload_id={id}";
+        }
+        else if (request.Method == "POST" && path.EndsWith("/jobs", StringComparison.Ordinal))
+        {
+            await AnswerJobAsync(context, body!);
+        }
+        else if (request.Method == "GET" && path.Contains("/jobs/") && _jobs.TryGetValue(path[(path.LastIndexOf('/') + 1)..], out var job))
+        {
+            await context.Response.WriteAsync(job.ToJsonString());
+        }
+        else if (request.Method == "POST" && path.EndsWith("/queries", StringComparison.Ordinal))
+        {
+            await context.Response.WriteAsync("""{"jobComplete":true,"rows":[],"totalRows":"0"}""");
+        }
+        else if (request.Method == "POST" && path.EndsWith("/tables", StringComparison.Ordinal))
+        {
+            await context.Response.WriteAsync(body!.ToJsonString());
+        }
+        else
+        {
+            context.Response.StatusCode = 404;
+            await context.Response.WriteAsync("""{"error":{"code":404,"message":"Not found","errors":[{"reason":"notFound"}]}}""");
+        }
+    }
+
+    private Task AnswerJobAsync(HttpContext context, JsonNode request)
+    {
+        var job = new JsonObject { ["jobReference"] = request["jobReference"]!.DeepClone(), ["status"] = new JsonObject { ["state"] = "DONE" } };
+        _jobs[request["jobReference"]!["jobId"]!.GetValue<string>()] = job;
+        return context.Response.WriteAsync(job.ToJsonString());
+    }
+}
