@@ -6,10 +6,15 @@ namespace Pipeline.Tests.Fixtures;
 public sealed class TempWarehouse : IAsyncDisposable
 {
     public TempWarehouse()
+        : this(Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N")), TimeProvider.System)
     {
-        Directory = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
+    }
+
+    public TempWarehouse(string directory, TimeProvider clock)
+    {
+        Directory = directory;
         Options = new DuckDbOptions(Path.Combine(Directory, "warehouse.duckdb")) { BucketDirectory = Path.Combine(Directory, "bucket") };
-        Warehouse = new DuckDbWarehouse(Options);
+        Warehouse = new DuckDbWarehouse(Options, clock);
     }
 
     public string Directory { get; }
