@@ -154,6 +154,21 @@ public sealed class ZetaSqlEngineTest(ZetaSqlEngine engine)
         Assert.Empty(nothing.Rows);
     }
 
+    [Fact]
+    public async Task ConcurrentCalls_AreEachAnsweredToTheirCaller()
+    {
+        var none = new Dictionary<string, IReadOnlyList<object?[]>>();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(async n =>
+        {
+            var result = await engine.EvaluateQueryAsync("SELECT @n * 2 AS twice", BigQueryCatalog.Empty, none,
+                new Dictionary<string, object> { ["n"] = (long)n });
+            return (long)result.Rows.Single()[0]!;
+        }));
+
+        Assert.Equal(Enumerable.Range(0, 40).Select(n => 2L * n), answers);
+    }
+
     private static readonly EqualityComparer<ModifiedRow> s_rowComparer = EqualityComparer<ModifiedRow>.Create(
         (a, b) => a!.Operation == b!.Operation && a.Cells.SequenceEqual(b.Cells), r => r.Operation.GetHashCode());
 
