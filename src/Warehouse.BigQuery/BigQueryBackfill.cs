@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery.Rest;
 using Pipeline.Warehouse.Ingest;
@@ -13,7 +14,8 @@ namespace Pipeline.Warehouse.BigQuery;
 /// Both jobs have ids derived from (object, generation, target) plus an attempt number, so a redelivered event finds
 /// the jobs an earlier delivery started instead of loading twice; a job that failed is retried under the next number.
 /// </summary>
-public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions options, TimeProvider clock) : ILoadLog, IBackfillSink
+public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions options, TimeProvider clock, ILogger<BigQueryBackfill> logger)
+    : ILoadLog, IBackfillSink
 {
     /// <summary>Attempts per job kind before a delivery gives up (and answers 5xx, so the event is retried later).</summary>
     public const int MaxJobAttempts = 5;
@@ -60,10 +62,14 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
                 return (attempt, null);
             }
             job = await client.WaitForJobAsync(job, cancellationToken);
-            if (job.Status?.ErrorResult is null)
+            if (job.Status?.ErrorResult is not { } error)
             {
+                logger.LogInformation("Backfill {Object}#{Generation}: {Kind} job {JobId} already succeeded (an earlier delivery); using it",
+                    load.ObjectUri, load.Generation, kind, job.JobReference.JobId);
                 return (attempt, job);
             }
+            logger.LogWarning("Backfill {Object}#{Generation}: {Kind} job {JobId} failed ({Reason}: {Message}); trying the next attempt",
+                load.ObjectUri, load.Generation, kind, job.JobReference.JobId, error.Reason, error.Message);
         }
         throw new BigQueryException(null, [], $"Backfill of {load.ObjectUri}#{load.Generation}: {MaxJobAttempts} {kind} jobs failed; see jobs backfill_{LoadId(load)}_{kind}*");
     }

@@ -62,38 +62,12 @@ public sealed class GcsObjectSource(Func<StorageClient> createClient) : IObjectS
     }
 
     /// <summary>The reading end; disposing it stops the download.</summary>
-    private sealed class Download(Stream reader, CancellationTokenSource stop) : Stream
+    private sealed class Download(Stream reader, CancellationTokenSource stop) : ReadThroughStream(reader)
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => reader.Read(buffer, offset, count);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            reader.ReadAsync(buffer, cancellationToken);
-
-        public override void Flush()
+        protected override void OnDispose()
         {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                stop.Cancel();
-                stop.Dispose();
-                reader.Dispose();
-            }
-            base.Dispose(disposing);
+            stop.Cancel();
+            stop.Dispose();
         }
     }
 }

@@ -22,36 +22,19 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, bool 
     private bool _reused;
     private long _uploaded;
 
-    public async ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken)
-    {
-        if (!await StartedAsync(cancellationToken))
+    public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken) =>
+        AddAsync(rows, static (json, row) =>
         {
-            return;
-        }
-        var json = Json();
-        foreach (var row in rows)
-        {
-            json.WriteStartObject();
             json.WriteString("event_id", row.EventId);
             json.WriteString("user_id", Values.Int64(row.UserId));
             json.WriteString("content_id", Values.Int64(row.ContentId));
             json.WriteNumber("read_percent", row.ReadPercent);
             json.WriteString("updated_at", Values.Timestamp(row.UpdatedAt));
-            EndRow(json);
-        }
-        await FlushFullChunksAsync(cancellationToken);
-    }
+        }, cancellationToken);
 
-    public async ValueTask AddAsync(IReadOnlyList<ContentCategory> rows, CancellationToken cancellationToken)
-    {
-        if (!await StartedAsync(cancellationToken))
+    public ValueTask AddAsync(IReadOnlyList<ContentCategory> rows, CancellationToken cancellationToken) =>
+        AddAsync(rows, static (json, row) =>
         {
-            return;
-        }
-        var json = Json();
-        foreach (var row in rows)
-        {
-            json.WriteStartObject();
             json.WriteString("event_id", row.EventId);
             json.WriteString("content_id", Values.Int64(row.ContentId));
             json.WriteString("category_name", row.CategoryName);
@@ -59,25 +42,16 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, bool 
             {
                 json.WriteString("updated_at", Values.Timestamp(updatedAt));
             }
-            EndRow(json);
-        }
-        await FlushFullChunksAsync(cancellationToken);
-    }
+        }, cancellationToken);
 
     public async Task CommitAsync(IReadOnlyList<IngestError> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
     {
-        if (deadLetters.Count > 0 && await StartedAsync(cancellationToken))
+        await AddAsync(deadLetters, static (json, deadLetter) =>
         {
-            var json = Json();
-            foreach (var deadLetter in deadLetters)
-            {
-                json.WriteStartObject();
-                json.WriteString("event_id", deadLetter.EventId);
-                json.WriteString("payload", deadLetter.Payload);
-                json.WriteString("error", deadLetter.Error);
-                EndRow(json);
-            }
-        }
+            json.WriteString("event_id", deadLetter.EventId);
+            json.WriteString("payload", deadLetter.Payload);
+            json.WriteString("error", deadLetter.Error);
+        }, cancellationToken, flush: false);
         if (_session is not null)
         {
             _json!.Flush();
@@ -99,6 +73,29 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, bool 
         await _buffer.DisposeAsync();
     }
 
+    /// <summary>Buffers one NDJSON line a row (unless an earlier delivery's staging is reused), sending whole chunks.</summary>
+    private async ValueTask AddAsync<TRow>(IReadOnlyList<TRow> rows, Action<Utf8JsonWriter, TRow> fields, CancellationToken cancellationToken, bool flush = true)
+    {
+        if (rows.Count == 0 || !await StartedAsync(cancellationToken))
+        {
+            return;
+        }
+        var json = _json ??= new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
+        foreach (var row in rows)
+        {
+            json.WriteStartObject();
+            fields(json, row);
+            json.WriteEndObject();
+            json.Flush();
+            _buffer.WriteByte((byte)'\n');
+            json.Reset(_buffer);
+        }
+        if (flush)
+        {
+            await FlushFullChunksAsync(cancellationToken);
+        }
+    }
+
     /// <summary>Starts the upload on the first row; false when an earlier delivery's staging table is used instead.</summary>
     private async ValueTask<bool> StartedAsync(CancellationToken cancellationToken)
     {
@@ -113,16 +110,6 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, bool 
             }
         }
         return !_reused;
-    }
-
-    private Utf8JsonWriter Json() => _json ??= new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
-
-    private void EndRow(Utf8JsonWriter json)
-    {
-        json.WriteEndObject();
-        json.Flush();
-        _buffer.WriteByte((byte)'\n');
-        json.Reset(_buffer);
     }
 
     /// <summary>Sends every whole chunk buffered; keeps the rest.</summary>

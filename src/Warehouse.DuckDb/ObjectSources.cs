@@ -34,52 +34,20 @@ public sealed class LocalFileSource(string path, IProgress<long>? progress = nul
 
     internal static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
 
-    /// <summary>Reads through to the file and reports its position every 4 MiB.</summary>
-    private sealed class ProgressStream(FileStream file, IProgress<long> progress) : Stream
+    /// <summary>Reads through to the file and reports its position every 4 MiB, and at the end.</summary>
+    private sealed class ProgressStream(FileStream file, IProgress<long> progress) : ReadThroughStream(file)
     {
         private long _reported;
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => file.Length;
-        public override long Position { get => file.Position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Reported(file.Read(buffer, offset, count));
-
-        public override int Read(Span<byte> buffer) => Reported(file.Read(buffer));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Reported(await file.ReadAsync(buffer, cancellationToken));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                progress.Report(file.Position);
-                file.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-
-        private int Reported(int read)
+        protected override void OnRead(int bytes)
         {
             if (file.Position - _reported >= 4 << 20)
             {
                 _reported = file.Position;
                 progress.Report(_reported);
             }
-            return read;
         }
+
+        protected override void OnDispose() => progress.Report(file.Position);
     }
 }

@@ -74,26 +74,16 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
                 }
             }
             long loaded = 0;
-            if (load.Target == Ingest.RecordKind.Interaction)
-            {
-                await ParsePipeline.RunAsync<Interaction>(
-                    emit => CsvRecords.ReadInteractions(text, load.EventIdPrefix, emit, Reject, cancellationToken),
-                    async chunk =>
-                    {
-                        await write.AddAsync(chunk, cancellationToken);
-                        loaded += chunk.Length;
-                    }, cancellationToken);
-            }
-            else
-            {
-                await ParsePipeline.RunAsync<ContentCategory>(
-                    emit => CsvRecords.ReadContentCategories(text, load.EventIdPrefix, emit, Reject, cancellationToken),
-                    async chunk =>
-                    {
-                        await write.AddAsync(chunk, cancellationToken);
-                        loaded += chunk.Length;
-                    }, cancellationToken);
-            }
+            async Task ParseAsync<TRow>(Action<TextReader, string, Action<TRow>, Action<CsvRejection>, CancellationToken> read,
+                Func<TRow[], CancellationToken, ValueTask> add) =>
+                await ParsePipeline.RunAsync<TRow>(emit => read(text, load.EventIdPrefix, emit, Reject, cancellationToken), async chunk =>
+                {
+                    await add(chunk, cancellationToken);
+                    loaded += chunk.Length;
+                }, cancellationToken);
+            await (load.Target == Ingest.RecordKind.Interaction
+                ? ParseAsync<Interaction>(CsvRecords.ReadInteractions, (rows, ct) => write.AddAsync(rows, ct))
+                : ParseAsync<ContentCategory>(CsvRecords.ReadContentCategories, (rows, ct) => write.AddAsync(rows, ct)));
             var outcome = new LoadOutcome(LoadStatus.Loaded, loaded, rejections.Count,
                 rejections.Count == 0 ? null : $"{rejections.Count} bad rows dead-lettered");
             await write.CommitAsync(rejections.Select(r => DeadLetter(load, r)).ToList(), outcome, cancellationToken);
