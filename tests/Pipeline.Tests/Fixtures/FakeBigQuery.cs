@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Pipeline.Tests.GoogleSql;
 
 namespace Pipeline.Tests.Fixtures;
 
@@ -15,6 +16,12 @@ public sealed record RecordedRequest(string Method, string Path, string Query, J
 /// plain successful answers: jobs it was given exist (DONE), others are 404; a resumable upload
 /// (<c>/upload/bigquery/v2/projects/{p}/jobs?uploadType=resumable</c>, then PUTs with <c>Content-Range</c>) collects
 /// the bytes, answers 308 until the last chunk, then creates its load job.
+/// <para>
+/// Started with <see cref="StartAsync(ZetaSqlEngine, string, string, CancellationToken)"/> it is stateful instead: the
+/// defaults run on in-memory tables — deploy/bigquery.sql's, as <c>project.dataset.table</c> — whose SQL ZetaSQL,
+/// GoogleSQL's reference engine, executes (insertAll appends, jobs.query and query jobs run scripts, uploads load,
+/// tables.insert/get). Scripted answers still come first. See <see cref="ZetaSqlBigQuery"/>.
+/// </para>
 /// </summary>
 public sealed class FakeBigQuery : IAsyncDisposable
 {
@@ -23,6 +30,7 @@ public sealed class FakeBigQuery : IAsyncDisposable
     private readonly ConcurrentDictionary<string, JsonNode> _jobs = new();
     private readonly ConcurrentQueue<(Func<string, bool> JobId, string Reason, string Message)> _failures = new();
     private readonly ConcurrentDictionary<string, (JsonNode Job, MemoryStream Bytes)> _uploads = new();
+    private ZetaSqlBigQuery? _zetaSql;
 
     private FakeBigQuery(WebApplication app) => _app = app;
 
@@ -30,17 +38,55 @@ public sealed class FakeBigQuery : IAsyncDisposable
 
     public Uri Root => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
 
-    public static async Task<FakeBigQuery> StartAsync()
+    public static Task<FakeBigQuery> StartAsync() => StartAsync(null);
+
+    /// <summary>
+    /// The stateful fake: the tables of deploy/bigquery.sql, empty, as <c>`project.dataset.table`</c>, and every
+    /// query executed by ZetaSQL. Point the product at it with <c>GOOGLE_CLOUD_PROJECT = project</c>,
+    /// <c>BIGQUERY_DATASET = dataset</c> and <c>BIGQUERY_EMULATOR_HOST = </c><see cref="Root"/>.
+    /// </summary>
+    public static Task<FakeBigQuery> StartAsync(ZetaSqlEngine engine, string project, string dataset, CancellationToken cancellationToken = default) =>
+        StartAsync(jobs => ZetaSqlBigQuery.CreateAsync(engine, project, dataset, jobs, cancellationToken));
+
+    private static async Task<FakeBigQuery> StartAsync(Func<ConcurrentDictionary<string, JsonNode>, Task<ZetaSqlBigQuery>>? stateful)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var fake = new FakeBigQuery(app);
+        if (stateful is not null)
+        {
+            fake._zetaSql = await stateful(fake._jobs);
+        }
         app.Run(fake.HandleAsync);
         await app.StartAsync();
         return fake;
     }
+
+    /// <summary>Whether this fake is the stateful one (ZetaSQL mode).</summary>
+    public bool IsStateful => _zetaSql is not null;
+
+    /// <summary>
+    /// ZetaSQL mode: the rows of a table — <c>project.dataset.</c><paramref name="tableId"/>, or a full id with dots —
+    /// in column order as long, double, string, bool, DateTime (UTC), DateOnly or null. Throws for an unknown table.
+    /// </summary>
+    public Task<IReadOnlyList<object?[]>> RowsAsync(string tableId) => Stateful.RowsAsync(tableId);
+
+    /// <summary>ZetaSQL mode: appends rows (C# values in column order, as <see cref="RowsAsync"/> gives them) to a table.</summary>
+    public Task AddRowsAsync(string tableId, IEnumerable<object?[]> rows) => Stateful.AddRowsAsync(tableId, rows);
+
+    /// <summary>ZetaSQL mode: a table's columns (name, type, NOT NULL).</summary>
+    public Task<IReadOnlyList<ZetaSqlColumn>> ColumnsAsync(string tableId) => Stateful.ColumnsAsync(tableId);
+
+    /// <summary>ZetaSQL mode: the tables as they are now, as a catalog (full names).</summary>
+    public Task<BigQueryCatalog> CatalogAsync() => Stateful.CatalogAsync();
+
+    /// <summary>ZetaSQL mode: every statement it executed, in order, with the request's parameter types and the catalog then.</summary>
+    public IReadOnlyList<ExecutedStatement> Statements => Stateful.Statements;
+
+    private ZetaSqlBigQuery Stateful => _zetaSql
+        ?? throw new InvalidOperationException("This FakeBigQuery has canned answers; start it with StartAsync(engine, project, dataset) to hold tables.");
 
     /// <summary>Answers the next request that <paramref name="answer"/> returns a response for (once).</summary>
     public void Script(Func<RecordedRequest, (int Status, string Body)?> answer) => _scripts.Enqueue(answer);
@@ -75,7 +121,7 @@ public sealed class FakeBigQuery : IAsyncDisposable
             json && text.Length > 0 ? JsonNode.Parse(text) : null, context.Request.Headers.Authorization.FirstOrDefault(), text,
             context.Request.Headers.ContentRange.FirstOrDefault());
         Requests.Enqueue(request);
-        var (status, body) = Scripted(request) ?? Default(request, context);
+        var (status, body) = Scripted(request) ?? await DefaultAsync(request, context);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body);
@@ -103,8 +149,12 @@ public sealed class FakeBigQuery : IAsyncDisposable
         }
     }
 
-    private (int, string) Default(RecordedRequest request, HttpContext context)
+    private async Task<(int, string)> DefaultAsync(RecordedRequest request, HttpContext context)
     {
+        if (_zetaSql is not null && await _zetaSql.HandleAsync(request) is { } stateful)
+        {
+            return stateful;
+        }
         var path = request.Path;
         switch (request.Method)
         {
@@ -127,6 +177,10 @@ public sealed class FakeBigQuery : IAsyncDisposable
                 var data = System.Text.Encoding.UTF8.GetString(pending.Bytes.ToArray());
                 var job = Done(pending.Job, new JsonObject { ["load"] = new JsonObject { ["outputRows"] = data.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ToString() } });
                 var jobId = job["jobReference"]!["jobId"]!.GetValue<string>();
+                if (_zetaSql is not null && !_jobs.ContainsKey(jobId) && job["status"]!["errorResult"] is null)
+                {
+                    await _zetaSql.LoadAsync(job.AsObject(), data); // a failed job loads nothing
+                }
                 if (!_jobs.TryAdd(jobId, job))
                 {
                     return (409, """{"error":{"code":409,"message":"Already Exists: Job","errors":[{"reason":"duplicate"}]}}""");
@@ -135,6 +189,11 @@ public sealed class FakeBigQuery : IAsyncDisposable
                 return (200, job.ToJsonString());
             case "POST" when path.EndsWith("/jobs"):
                 var inserted = Done(request.Body!, null);
+                if (_zetaSql is not null && !_jobs.ContainsKey(inserted["jobReference"]!["jobId"]!.GetValue<string>())
+                    && inserted["status"]!["errorResult"] is null && await _zetaSql.RunJobAsync(inserted.AsObject()) is { } refused)
+                {
+                    return ZetaSqlBigQuery.Error(400, "invalid", refused);
+                }
                 return _jobs.TryAdd(inserted["jobReference"]!["jobId"]!.GetValue<string>(), inserted)
                     ? (200, inserted.ToJsonString())
                     : (409, """{"error":{"code":409,"message":"Already Exists: Job","errors":[{"reason":"duplicate"}]}}""");
