@@ -1,4 +1,5 @@
 using Pipeline.Tests.Fixtures;
+using Pipeline.Tests.GoogleSql;
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Ingest;
 using Pipeline.Warehouse.Query;
@@ -211,4 +212,15 @@ public abstract class WarehouseConformance : IAsyncLifetime
 public sealed class DuckDbConformanceTest : WarehouseConformance
 {
     protected override Task<IWarehouseUnderTest> CreateAsync(TimeProvider clock) => Task.FromResult<IWarehouseUnderTest>(new DuckDbUnderTest(clock));
+}
+
+/// <summary>
+/// The cases on the BigQuery adapter, against a fake whose SQL GoogleSQL's reference engine executes. Every case runs:
+/// the adapter sends no procedural script (no DECLARE or IF), only statements ZetaSQL evaluates one by one. Not
+/// covered this way: insertId de-duplication (best effort in BigQuery, none in the fake) and the streaming buffer.
+/// </summary>
+[Collection(ZetaSqlCollection.Name)]
+public sealed class BigQueryConformanceTest(ZetaSqlEngine engine) : WarehouseConformance
+{
+    protected override Task<IWarehouseUnderTest> CreateAsync(TimeProvider clock) => BigQueryUnderTest.StartAsync(engine, clock);
 }
