@@ -76,7 +76,7 @@ public sealed class ZetaSqlEngine : IAsyncLifetime
         catch (Win32Exception e)
         {
             throw new InvalidOperationException(
-                $"Cannot start `node` ({e.Message}). The GoogleSQL tests run ZetaSQL through Node.js: install Node.js 20 or later.", e);
+                $"Cannot start `node` ({e.Message}). The GoogleSQL tests run ZetaSQL through Node.js: install Node.js 18 or later.", e);
         }
         _process.ErrorDataReceived += (_, e) =>
         {
