@@ -248,6 +248,9 @@ internal sealed partial class ZetaSqlBigQuery
                         case "RESOLVED_CREATE_TABLE_STMT":
                             Create(node);
                             break;
+                        case "RESOLVED_ASSERT_STMT":
+                            await AssertAsync(text, node, parameters);
+                            break;
                         default:
                             throw new StatementFailure($"FakeBigQuery (ZetaSQL mode) cannot execute {kind}: {Truncate(text, 300)}");
                     }
@@ -273,6 +276,67 @@ internal sealed partial class ZetaSqlBigQuery
             var where = e.Message.Contains(Truncate(text, 300), StringComparison.Ordinal) ? "" : $": {Truncate(text, 300)}";
             return ScriptOutcome.Failed(top.Count > 1 || number > 1 ? $"{e.Message} (statement {number} of the script{where})" : e.Message);
         }
+    }
+
+    /// <summary>
+    /// <c>ASSERT expression [AS 'description']</c>: the expression, evaluated as <c>SELECT (expression)</c> over the
+    /// tables as they are now with the request's parameters, must be TRUE; FALSE or NULL fails the statement with the
+    /// description (BigQuery's error text), or "Assertion failed" without one.
+    /// </summary>
+    private async Task AssertAsync(string sql, JsonObject analyzed, IReadOnlyList<Parameter> parameters)
+    {
+        var expression = await AssertedExpressionAsync(sql);
+        var selected = await EvaluateQueryAsync($"SELECT ({expression})", analyzed, parameters);
+        if (selected.Rows is not [[var value]] || value is not (bool or null))
+        {
+            throw new StatementFailure($"FakeBigQuery: ASSERT's expression gave no single BOOL value: {Truncate(sql, 300)}");
+        }
+        if (value is not true)
+        {
+            var description = analyzed["description"]?.GetValue<string>();
+            throw new StatementFailure(string.IsNullOrEmpty(description) ? "Assertion failed" : description);
+        }
+    }
+
+    /// <summary>
+    /// The source text of an ASSERT's expression: what lies between the keyword ASSERT and the end of the statement,
+    /// or <c>AS 'description'</c> (the parser's own ranges of the expression leave out a parenthesised operand's
+    /// parentheses, so the statement's and the description's ranges are used).
+    /// </summary>
+    private async Task<string> AssertedExpressionAsync(string sql)
+    {
+        var parsed = (JsonObject)await _engine.CallAsync("Parse", new JsonObject { ["sql_statement"] = sql, ["options"] = _engine.LanguageOptions });
+        var assert = parsed["parsed_statement"]?["ast_assert_statement_node"] as JsonObject
+            ?? throw new StatementFailure($"FakeBigQuery: ZetaSQL did not parse an ASSERT statement: {Truncate(sql, 300)}");
+        var bytes = Encoding.UTF8.GetBytes(sql);
+        var statement = Location(assert) ?? throw new StatementFailure($"FakeBigQuery: the ASSERT statement has no location: {Truncate(sql, 300)}");
+        var start = statement.Start + "ASSERT".Length;
+        var end = statement.End;
+        if (assert["description"] is JsonObject description && Location(description) is { } literal)
+        {
+            end = literal.Start;
+        }
+        var expression = Encoding.UTF8.GetString(bytes, start, end - start).Trim();
+        if (assert["description"] is not null)
+        {
+            expression = expression.EndsWith("AS", StringComparison.OrdinalIgnoreCase)
+                ? expression[..^2].TrimEnd()
+                : throw new StatementFailure($"FakeBigQuery: no AS before ASSERT's description: {Truncate(sql, 300)}");
+        }
+        return expression;
+    }
+
+    /// <summary>A parsed node's <c>parse_location_range</c>, on the node or one of its bases (nested as <c>parent</c>).</summary>
+    private static (int Start, int End)? Location(JsonObject node)
+    {
+        for (JsonObject? n = node; n is not null; n = n["parent"] as JsonObject)
+        {
+            if (n["parse_location_range"] is JsonObject range)
+            {
+                return (range["start"]?.GetValue<int>() ?? 0, range["end"]?.GetValue<int>() ?? 0);
+            }
+        }
+        return null;
     }
 
     private long ApplyInsert(Modified modified)

@@ -51,8 +51,12 @@ internal sealed class ZetaSqlTable(string name, IReadOnlyList<ZetaSqlColumn> col
 /// lock, so requests are applied one at a time.
 /// <para>
 /// Executed: SELECT, INSERT, UPDATE, DELETE, BEGIN/COMMIT/ROLLBACK TRANSACTION (an error inside a transaction, or a
-/// script ending inside one, restores every table as it was at BEGIN), CREATE TABLE and DROP TABLE [IF EXISTS] of
-/// <c>`project.dataset.table`</c>; NOT NULL columns are enforced for insertAll, loads and DML. Anything else fails the
+/// script ending inside one, restores every table as it was at BEGIN), ASSERT (its expression evaluated over the
+/// tables as they are; FALSE or NULL fails the statement with its AS text, else "Assertion failed"), CREATE TABLE and
+/// DROP TABLE [IF EXISTS] of <c>`project.dataset.table`</c>; NOT NULL columns are enforced for insertAll, loads and
+/// DML. Loads honour createDisposition (CREATE_IF_NEEDED, CREATE_NEVER) and writeDisposition (WRITE_APPEND,
+/// WRITE_TRUNCATE, WRITE_EMPTY: a destination that holds rows fails the job, reason <c>duplicate</c>); tables made by
+/// tables.insert keep their expirationTime (tables.get answers it; nothing expires). Anything else fails the
 /// query or job naming the statement: MERGE, CREATE TABLE … AS SELECT, TRUNCATE, other DDL, script control
 /// statements (DECLARE, SET, IF, loops, BEGIN … END), values of other types than INT64, FLOAT64, STRING, BOOL,
 /// TIMESTAMP and DATE, legacy SQL, positional parameters, jobs other than queries and uploaded loads.
@@ -257,10 +261,24 @@ internal sealed partial class ZetaSqlBigQuery
         var name = $"{destination["projectId"]!.GetValue<string>()}.{destination["datasetId"]!.GetValue<string>()}.{destination["tableId"]!.GetValue<string>()}";
         var schema = load["schema"]?["fields"] is JsonArray fields ? Columns(fields) : null;
         var write = load["writeDisposition"]?.GetValue<string>() ?? "WRITE_APPEND";
+        if (write is not ("WRITE_APPEND" or "WRITE_TRUNCATE" or "WRITE_EMPTY"))
+        {
+            throw new JobFailure("invalid", $"Invalid value for writeDisposition: {write} (WRITE_APPEND, WRITE_TRUNCATE or WRITE_EMPTY).");
+        }
+        var create = load["createDisposition"]?.GetValue<string>() ?? "CREATE_IF_NEEDED";
+        if (create is not ("CREATE_IF_NEEDED" or "CREATE_NEVER"))
+        {
+            throw new JobFailure("invalid", $"Invalid value for createDisposition: {create} (CREATE_IF_NEEDED or CREATE_NEVER).");
+        }
         _tables.TryGetValue(name, out var table);
+        if (write == "WRITE_EMPTY" && table is { Rows.Count: > 0 })
+        {
+            // BigQuery's job then fails "duplicate": the destination must be empty (write disposition WRITE_EMPTY).
+            throw new JobFailure("duplicate", $"Already Exists: Table {Reference(name)}: it holds {table.Rows.Count} rows, and the load's writeDisposition is WRITE_EMPTY.");
+        }
         if (table is null)
         {
-            if ((load["createDisposition"]?.GetValue<string>() ?? "CREATE_IF_NEEDED") == "CREATE_NEVER")
+            if (create == "CREATE_NEVER")
             {
                 throw new JobFailure("notFound", $"Not found: Table {Reference(name)}");
             }
@@ -273,10 +291,6 @@ internal sealed partial class ZetaSqlBigQuery
                 throw new JobFailure("invalid", $"Provided Schema does not match Table {Reference(name)}.");
             }
             table = new ZetaSqlTable(name, schema, table.CreationTime) { ExpirationTime = table.ExpirationTime }; // the load's schema replaces the table's
-        }
-        if (write == "WRITE_EMPTY" && _tables.TryGetValue(name, out var existing) && existing.Rows.Count > 0)
-        {
-            throw new JobFailure("duplicate", $"Already Exists: Table {Reference(name)} has data (WRITE_EMPTY).");
         }
         var ignoreUnknown = load["ignoreUnknownValues"]?.GetValue<bool>() == true;
         var maxBad = load["maxBadRecords"]?.GetValue<int>() ?? 0;
@@ -578,7 +592,7 @@ internal sealed partial class ZetaSqlBigQuery
             ["code"] = code,
             ["message"] = message,
             ["errors"] = new JsonArray(new JsonObject { ["domain"] = "global", ["reason"] = reason, ["message"] = message }),
-            ["status"] = code switch { 404 => "NOT_FOUND", 409 => "ALREADY_EXISTS", _ => "INVALID_ARGUMENT" },
+            ["status"] = code switch { 404 => "NOT_FOUND", 409 => "ALREADY_EXISTS", 503 => "UNAVAILABLE", _ => "INVALID_ARGUMENT" },
         },
     }.ToJsonString());
 

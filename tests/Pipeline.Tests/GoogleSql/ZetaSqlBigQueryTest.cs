@@ -14,6 +14,7 @@ namespace Pipeline.Tests.GoogleSql;
 public sealed class ZetaSqlBigQueryTest(ZetaSqlEngine engine) : IAsyncLifetime
 {
     private const string Api = "bigquery/v2/projects/proj/";
+    private const int Quantum = 256 * 1024;
     private static readonly DateTime s_day = new(2022, 3, 20, 0, 0, 0, DateTimeKind.Utc);
     private FakeBigQuery _fake = null!;
     private HttpClient _http = null!;
@@ -162,7 +163,7 @@ public sealed class ZetaSqlBigQueryTest(ZetaSqlEngine engine) : IAsyncLifetime
         };
         using var session = await _http.SendAsync(start);
         var bytes = Encoding.UTF8.GetBytes(data.ToString());
-        var half = bytes.Length / 2; // mid-line: the chunks are one byte stream
+        const int half = Quantum; // mid-line: the chunks are one byte stream
         using var first = await PutAsync(session.Headers.Location!, bytes[..half], $"bytes 0-{half - 1}/*");
         using var last = await PutAsync(session.Headers.Location!, bytes[half..], $"bytes {half}-{bytes.Length - 1}/{bytes.Length}");
         var job = JsonNode.Parse(await last.Content.ReadAsStringAsync())!;
@@ -177,6 +178,7 @@ public sealed class ZetaSqlBigQueryTest(ZetaSqlEngine engine) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, created);
         Assert.Equal(HttpStatusCode.OK, session.StatusCode);
         Assert.Equal(308, (int)first.StatusCode);
+        Assert.Equal($"bytes=0-{half - 1}", RangeOf(first));
         Assert.Equal(HttpStatusCode.OK, last.StatusCode);
         Assert.Equal(("DONE", null, "3001"), (job["status"]!["state"]!.GetValue<string>(), job["status"]!["errorResult"], job["statistics"]!["load"]!["outputRows"]!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.OK, status);
@@ -186,6 +188,7 @@ public sealed class ZetaSqlBigQueryTest(ZetaSqlEngine engine) : IAsyncLifetime
         Assert.Equal(["f0_", "f1_", "f2_", "f3_"], answer["schema"]!["fields"]!.AsArray().Select(f => f!["name"]!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.OK, got);
         Assert.Equal("3001", table["numRows"]!.GetValue<string>());
+        Assert.Equal("1700000000000", table["expirationTime"]!.GetValue<string>());
         Assert.Equal("INTEGER", table["schema"]!["fields"]![1]!["type"]!.GetValue<string>());
         Assert.Equal(3000, (await _fake.RowsAsync("user_interaction")).Count);
     }
@@ -302,6 +305,229 @@ public sealed class ZetaSqlBigQueryTest(ZetaSqlEngine engine) : IAsyncLifetime
             answer["rows"]!.AsArray().Select(r => (r!["f"]![0]!["v"]!.GetValue<string>(), r["f"]![1]!["v"]!.GetValue<string>())).Order());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UploadChunkNotAMultipleOf256KiB_IsRefusedAndChangesNothing(bool stateful)
+    {
+        await using var plain = stateful ? null : await FakeBigQuery.StartAsync();
+        var fake = plain ?? _fake;
+        var data = Ndjson(Quantum + 1000);
+        var session = await StartUploadAsync(fake, "load0");
+
+        using var odd = await PutAsync(session, data[..1000], "bytes 0-999/*");
+        using var status = await PutAsync(session, [], "bytes */*");
+        using var whole = await PutAsync(session, data, $"bytes 0-{data.Length - 1}/{data.Length}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, odd.StatusCode);
+        var error = JsonNode.Parse(await odd.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal(("invalid", 400), (error["errors"]![0]!["reason"]!.GetValue<string>(), error["code"]!.GetValue<int>()));
+        Assert.Contains("multiple of 256 KiB", error["message"]!.GetValue<string>());
+        Assert.Equal(308, (int)status.StatusCode);
+        Assert.Null(RangeOf(status)); // nothing persisted: no Range at all
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal(data, fake.UploadedBytes["load0"]);
+        Assert.Equal(data.Length, fake.Calls("PUT", "/jobs").Sum(c => c.Length) - 1000);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UploadChunkThatIsNotContiguous_IsRefused(bool stateful)
+    {
+        await using var plain = stateful ? null : await FakeBigQuery.StartAsync();
+        var fake = plain ?? _fake;
+        var data = Ndjson(3 * Quantum + 10);
+        var session = await StartUploadAsync(fake, "load0");
+
+        using var first = await PutAsync(session, data[..Quantum], $"bytes 0-{Quantum - 1}/*");
+        using var again = await PutAsync(session, data[..Quantum], $"bytes 0-{Quantum - 1}/*");
+        using var gap = await PutAsync(session, data[(2 * Quantum)..(3 * Quantum)], $"bytes {2 * Quantum}-{3 * Quantum - 1}/*");
+        using var lying = await PutAsync(session, data[Quantum..(2 * Quantum)], $"bytes {Quantum}-{3 * Quantum - 1}/*");
+        using var shortLast = await PutAsync(session, data[Quantum..^1], $"bytes {Quantum}-{data.Length - 2}/{data.Length}");
+        using var bodyless = await PutAsync(session, [1], "bytes */*");
+        using var status = await PutAsync(session, [], "bytes */*");
+        using var rest = await PutAsync(session, data[Quantum..], $"bytes {Quantum}-{data.Length - 1}/{data.Length}");
+
+        Assert.Equal(308, (int)first.StatusCode);
+        Assert.Equal($"bytes=0-{Quantum - 1}", RangeOf(first));
+        Assert.All(new[] { again, gap, lying, shortLast, bodyless }, r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.Contains($"must start at byte {Quantum}", await MessageAsync(again));
+        Assert.Contains($"starts at byte {2 * Quantum}", await MessageAsync(gap));
+        Assert.Contains($"names {2 * Quantum} bytes, but the request carries {Quantum}", await MessageAsync(lying));
+        Assert.Contains($"must end at byte {data.Length - 1}", await MessageAsync(shortLast));
+        Assert.Contains("names no bytes", await MessageAsync(bodyless));
+        Assert.Equal($"bytes=0-{Quantum - 1}", RangeOf(status)); // the refused chunks changed nothing
+        Assert.Equal(HttpStatusCode.OK, rest.StatusCode);
+        Assert.Equal(data, fake.UploadedBytes["load0"]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ShortPersist_Answers308WithTheRealRangeAndTheClientMustResumeThere(bool stateful)
+    {
+        await using var plain = stateful ? null : await FakeBigQuery.StartAsync();
+        var fake = plain ?? _fake;
+        var data = Ndjson(2 * Quantum + 500);
+        fake.PersistOnly(r => r.ContentRange == $"bytes 0-{2 * Quantum - 1}/*" ? Quantum : null);
+        fake.PersistOnly(r => r.ContentRange!.EndsWith($"/{data.Length}", StringComparison.Ordinal) ? 200 : null);
+        var session = await StartUploadAsync(fake, "load0");
+
+        using var first = await PutAsync(session, data[..(2 * Quantum)], $"bytes 0-{2 * Quantum - 1}/*");
+        using var ignoringRange = await PutAsync(session, data[(2 * Quantum)..], $"bytes {2 * Quantum}-{data.Length - 1}/{data.Length}");
+        using var resumed = await PutAsync(session, data[Quantum..], $"bytes {Quantum}-{data.Length - 1}/{data.Length}");
+        using var rest = await PutAsync(session, data[(Quantum + 200)..], $"bytes {Quantum + 200}-{data.Length - 1}/{data.Length}");
+
+        Assert.Equal((308, $"bytes=0-{Quantum - 1}"), ((int)first.StatusCode, RangeOf(first)));
+        Assert.Equal(HttpStatusCode.BadRequest, ignoringRange.StatusCode);
+        Assert.Contains($"must start at byte {Quantum}, the first not persisted", await MessageAsync(ignoringRange));
+        Assert.Equal((308, $"bytes=0-{Quantum + 199}"), ((int)resumed.StatusCode, RangeOf(resumed))); // a last chunk persisted short is not the end
+        Assert.Equal(HttpStatusCode.OK, rest.StatusCode);
+        var job = JsonNode.Parse(await rest.Content.ReadAsStringAsync())!;
+        Assert.Equal(Lines(data).ToString(), job["statistics"]!["load"]!["outputRows"]!.GetValue<string>());
+        Assert.Equal(data, fake.UploadedBytes["load0"]);
+        if (stateful)
+        {
+            Assert.Equal(Lines(data), (await _fake.RowsAsync("staged")).Count);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StatusQuery_ReportsWhatIsPersistedAndChangesNothing(bool stateful)
+    {
+        await using var plain = stateful ? null : await FakeBigQuery.StartAsync();
+        var fake = plain ?? _fake;
+        var data = Ndjson(Quantum + 77);
+        var session = await StartUploadAsync(fake, "load0");
+
+        using var before = await PutAsync(session, [], "bytes */*");
+        using var first = await PutAsync(session, data[..Quantum], $"bytes 0-{Quantum - 1}/*");
+        using var after = await PutAsync(session, [], "bytes */*");
+        using var sized = await PutAsync(session, [], $"bytes */{data.Length}"); // the size known, not all of it sent
+        using var again = await PutAsync(session, [], "bytes */*");
+        var persisted = Assert.Single(fake.Uploads).Value;
+        using var last = await PutAsync(session, data[Quantum..], $"bytes {Quantum}-{data.Length - 1}/{data.Length}");
+        using var done = await PutAsync(session, [], "bytes */*");
+
+        Assert.Equal((308, (string?)null), ((int)before.StatusCode, RangeOf(before)));
+        Assert.All(new[] { after, sized, again }, r => Assert.Equal((308, $"bytes=0-{Quantum - 1}"), ((int)r.StatusCode, RangeOf(r))));
+        Assert.Equal(Quantum, persisted);
+        Assert.Equal(HttpStatusCode.OK, last.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode); // asked after completion: the job again
+        Assert.Equal(await last.Content.ReadAsStringAsync(), await done.Content.ReadAsStringAsync());
+        Assert.Single(fake.Jobs);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChunkFailingAfterAPartialPersist_IsResumedFromTheStatus(bool stateful)
+    {
+        await using var plain = stateful ? null : await FakeBigQuery.StartAsync();
+        var fake = plain ?? _fake;
+        var data = Ndjson(2 * Quantum + 4321);
+        fake.FailUploadChunk(r => r.ContentRange!.StartsWith($"bytes {Quantum}-", StringComparison.Ordinal) ? 1000 : null);
+        var session = await StartUploadAsync(fake, "load0");
+
+        using var first = await PutAsync(session, data[..Quantum], $"bytes 0-{Quantum - 1}/*");
+        using var failed = await PutAsync(session, data[Quantum..], $"bytes {Quantum}-{data.Length - 1}/{data.Length}");
+        using var retriedBlindly = await PutAsync(session, data[Quantum..], $"bytes {Quantum}-{data.Length - 1}/{data.Length}");
+        using var status = await PutAsync(session, [], "bytes */*");
+        using var resumed = await PutAsync(session, data[(Quantum + 1000)..], $"bytes {Quantum + 1000}-{data.Length - 1}/{data.Length}");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Equal("backendError", JsonNode.Parse(await failed.Content.ReadAsStringAsync())!["error"]!["errors"]![0]!["reason"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, retriedBlindly.StatusCode);
+        Assert.Equal((308, $"bytes=0-{Quantum + 999}"), ((int)status.StatusCode, RangeOf(status)));
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        Assert.Equal(data, fake.UploadedBytes["load0"]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChunksSplittingACharacter_AreJoinedAsBytes(bool stateful)
+    {
+        await using var plain = stateful ? null : await FakeBigQuery.StartAsync();
+        var fake = plain ?? _fake;
+        var value = new string('x', Quantum - 1 - "{\"a\":\"".Length) + "é"; // é's two bytes straddle the chunk boundary
+        var data = Encoding.UTF8.GetBytes($$"""{"a":"{{value}}"}""" + "\n" + """{"a":"ü"}""" + "\n");
+        var session = await StartUploadAsync(fake, "load0");
+
+        using var first = await PutAsync(session, data[..Quantum], $"bytes 0-{Quantum - 1}/*");
+        using var last = await PutAsync(session, data[Quantum..], $"bytes {Quantum}-{data.Length - 1}/{data.Length}");
+
+        Assert.Equal((0xC3, 0xA9), (data[Quantum - 1], data[Quantum]));
+        Assert.Equal(HttpStatusCode.OK, last.StatusCode);
+        Assert.Equal(new long[] { Quantum, data.Length - Quantum }, fake.Calls("PUT", "/jobs").Select(c => c.Length));
+        Assert.Equal(Encoding.UTF8.GetString(data), fake.Uploaded["load0"]);
+        Assert.Equal("2", JsonNode.Parse(await last.Content.ReadAsStringAsync())!["statistics"]!["load"]!["outputRows"]!.GetValue<string>());
+        if (stateful)
+        {
+            Assert.Equal([[value], ["ü"]], await _fake.RowsAsync("staged"));
+        }
+    }
+
+    [Fact]
+    public async Task FailingAssert_RollsBackTheTransaction()
+    {
+        object?[][] before = [["c1", 1L, "romance", null, s_day], ["c2", 2L, "drama", s_day, s_day]];
+        await _fake.AddRowsAsync("content_meta", before);
+
+        var (status, job) = await PostAsync("jobs", """
+            {"jobReference":{"projectId":"proj","jobId":"commit0","location":"EU"},
+             "configuration":{"query":{"useLegacySql":false,"parameterMode":"NAMED",
+               "queryParameters":[{"name":"expected","parameterType":{"type":"INT64"},"parameterValue":{"value":"2"}}],
+               "query":"BEGIN TRANSACTION;\nDELETE FROM `proj.ds.content_meta` WHERE content_id = 1;\nASSERT (SELECT COUNT(*) FROM `proj.ds.content_meta`) = (@expected) AS 'content_meta lost a row';\nCOMMIT TRANSACTION;\n"}}}
+            """);
+        var (passing, passed) = await QueryAsync("""
+            ASSERT (SELECT COUNT(*) FROM `proj.ds.content_meta`) = (@expected) AS 'two rows';
+            ASSERT EXISTS(SELECT 1 FROM `proj.ds.content_meta` WHERE CAST(content_id AS STRING) = '2');
+            SELECT COUNT(*) FROM `proj.ds.content_meta`;
+            """, ("expected", "INT64", "2"));
+        var (unnamed, failedUnnamed) = await QueryAsync("ASSERT 1 > 2");
+        var (nullish, failedNull) = await QueryAsync("ASSERT CAST(NULL AS BOOL) AS 'null is not true'");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("invalidQuery", job["status"]!["errorResult"]!["reason"]!.GetValue<string>());
+        Assert.StartsWith("content_meta lost a row (statement 3 of the script", job["status"]!["errorResult"]!["message"]!.GetValue<string>());
+        Assert.Equal(before, await _fake.RowsAsync("content_meta"));
+        Assert.Equal(["RESOLVED_BEGIN_STMT", "RESOLVED_DELETE_STMT", "RESOLVED_ASSERT_STMT"], _fake.Statements.Take(3).Select(s => s.Kind));
+        Assert.Equal(HttpStatusCode.OK, passing);
+        AssertJson("""[{"f":[{"v":"2"}]}]""", passed["rows"]);
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (unnamed, nullish));
+        Assert.Equal("Assertion failed", failedUnnamed["error"]!["message"]!.GetValue<string>());
+        Assert.Equal("null is not true", failedNull["error"]!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task LoadWithWriteEmptyIntoANonEmptyTable_FailsTheJobAndLoadsNothing()
+    {
+        var schema = """{"fields":[{"name":"a","type":"STRING"}]}""";
+        await PostAsync("datasets/ds/tables", $$"""{"tableReference":{"projectId":"proj","datasetId":"ds","tableId":"full"},"schema":{{schema}},"expirationTime":"1700000000000"}""");
+        await _fake.AddRowsAsync("full", [["old"]]);
+        var data = Encoding.UTF8.GetBytes("{\"a\":\"new\"}\n");
+
+        var full = await StartUploadAsync(_fake, "load0", "full", "WRITE_EMPTY");
+        using var refused = await PutAsync(full, data, $"bytes 0-{data.Length - 1}/{data.Length}");
+        var empty = await StartUploadAsync(_fake, "load1", "empty", "WRITE_EMPTY");
+        using var loaded = await PutAsync(empty, data, $"bytes 0-{data.Length - 1}/{data.Length}");
+        var (got, table) = await GetAsync("datasets/ds/tables/full");
+
+        Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+        var job = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+        Assert.Equal("DONE", job["status"]!["state"]!.GetValue<string>());
+        Assert.Equal("duplicate", job["status"]!["errorResult"]!["reason"]!.GetValue<string>());
+        Assert.Contains("WRITE_EMPTY", job["status"]!["errorResult"]!["message"]!.GetValue<string>());
+        Assert.Equal([["old"]], await _fake.RowsAsync("full"));
+        Assert.Null(JsonNode.Parse(await loaded.Content.ReadAsStringAsync())!["status"]!["errorResult"]);
+        Assert.Equal([["new"]], await _fake.RowsAsync("empty"));
+        Assert.Equal((HttpStatusCode.OK, "1700000000000"), (got, table["expirationTime"]!.GetValue<string>()));
+    }
+
     private Task<(HttpStatusCode, JsonNode)> QueryAsync(string sql, params (string Name, string Type, string? Value)[] parameters) =>
         PostAsync("queries", new JsonObject
         {
@@ -335,6 +561,43 @@ public sealed class ZetaSqlBigQueryTest(ZetaSqlEngine engine) : IAsyncLifetime
         request.Content.Headers.TryAddWithoutValidation("Content-Range", range);
         return await _http.SendAsync(request);
     }
+
+    /// <summary>Starts a resumable upload of a load job (NDJSON of one STRING column a into proj.ds.<paramref name="table"/>); returns the session URI.</summary>
+    private async Task<Uri> StartUploadAsync(FakeBigQuery fake, string jobId, string table = "staged", string write = "WRITE_TRUNCATE")
+    {
+        using var start = new HttpRequestMessage(HttpMethod.Post, new Uri(fake.Root, "upload/" + Api + "jobs?uploadType=resumable"))
+        {
+            Content = Json($$$$"""
+                {"jobReference":{"projectId":"proj","jobId":"{{{{jobId}}}}"},
+                 "configuration":{"load":{"destinationTable":{"projectId":"proj","datasetId":"ds","tableId":"{{{{table}}}}"},
+                   "schema":{"fields":[{"name":"a","type":"STRING"}]},"sourceFormat":"NEWLINE_DELIMITED_JSON","writeDisposition":"{{{{write}}}}"}}}
+                """),
+        };
+        using var session = await _http.SendAsync(start);
+        Assert.Equal(HttpStatusCode.OK, session.StatusCode);
+        return session.Headers.Location!;
+    }
+
+    /// <summary>NDJSON lines <c>{"a":"…"}</c> of 100 bytes (the last one longer), <paramref name="bytes"/> (at least 100) in all.</summary>
+    private static byte[] Ndjson(int bytes)
+    {
+        const int width = 100;
+        var data = new StringBuilder();
+        for (var i = 0; i < bytes / width; i++)
+        {
+            var filler = width - """{"a":""}""".Length - 1 + (i == bytes / width - 1 ? bytes % width : 0);
+            data.Append($$"""{"a":"{{i.ToString(System.Globalization.CultureInfo.InvariantCulture).PadRight(filler, 'y')}}"}""").Append('\n');
+        }
+        return Encoding.UTF8.GetBytes(data.ToString());
+    }
+
+    private static int Lines(byte[] data) => Encoding.UTF8.GetString(data).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+
+    private static string? RangeOf(HttpResponseMessage response) =>
+        response.Headers.NonValidated.TryGetValues("Range", out var values) ? string.Join(",", values) : null;
+
+    private static async Task<string> MessageAsync(HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["message"]!.GetValue<string>();
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
