@@ -21,14 +21,23 @@ internal static class BackfillScript
     {
         var into = BigQueryOptions.Sql(target == RecordKind.Interaction ? options.Interactions : options.ContentMeta);
         var columns = string.Join(", ", Columns(target).Select(c => c.Name));
-        var statements = new List<string> { "BEGIN TRANSACTION" };
+        var statements = new List<string>
+        {
+            "BEGIN TRANSACTION",
+            // The decision was taken on @basis load_log rows of this object; if another delivery has written one
+            // since, this commit fails (nothing of it lands) and the event, delivered again, is decided anew.
+            $"""
+            SELECT IF((SELECT COUNT(*) FROM {BigQueryOptions.Sql(options.LoadLog)} WHERE object = @object AND target = @target) = @basis, 0,
+              ERROR('the load_log of this object changed since this delivery decided; the next delivery decides again'))
+            """,
+        };
         if (replacing)
         {
             // Only when an older generation was loaded: a first load issues no DELETE (a DELETE that could touch
-            // rows still in the streaming buffer fails). This object's rows of any generation, "<object>#<digits>:".
+            // rows still in the streaming buffer fails). This object's rows of any generation, "<object>#<generation>:<line>".
             statements.Add($"""
                 DELETE FROM {into}
-                WHERE STARTS_WITH(event_id, @object_prefix) AND REGEXP_CONTAINS(SUBSTR(event_id, LENGTH(@object_prefix) + 1), r'^[0-9]+:')
+                WHERE STARTS_WITH(event_id, @object_prefix) AND REGEXP_CONTAINS(SUBSTR(event_id, LENGTH(@object_prefix) + 1), @own_row)
                 """);
         }
         if (staging is not null)

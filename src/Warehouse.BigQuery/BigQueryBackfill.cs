@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -17,8 +18,11 @@ namespace Pipeline.Warehouse.BigQuery;
 public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions options, TimeProvider clock, ILogger<BigQueryBackfill> logger)
     : ILoadLog, IBackfillSink
 {
-    /// <summary>Attempts per job kind before a delivery gives up (and answers 5xx, so the event is retried later).</summary>
-    public const int MaxJobAttempts = 5;
+    /// <summary>
+    /// Failed jobs of one kind after which the generation is given up for good: recorded as <c>failed</c>, so it is
+    /// not retried for ever (a job id, failed or not, stays taken for months). Re-upload the object to try again.
+    /// </summary>
+    public const int MaxJobAttempts = 10;
 
     private static readonly TimeSpan s_stagingLifetime = TimeSpan.FromDays(1);
 
@@ -33,8 +37,8 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
     public async Task AppendAsync(CsvLoad load, LoadOutcome outcome, DateTime startedAt, CancellationToken cancellationToken) =>
         await QueryAsync(BackfillScript.LoadLogInsert(options), [.. Parameters(load, startedAt), .. OutcomeParameters(outcome)], cancellationToken);
 
-    public Task<IBackfillWrite> BeginAsync(CsvLoad load, bool replacing, DateTime startedAt, CancellationToken cancellationToken) =>
-        Task.FromResult<IBackfillWrite>(new StagedWrite(this, load, replacing, startedAt));
+    public Task<IBackfillWrite> BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken) =>
+        Task.FromResult<IBackfillWrite>(new StagedWrite(this, load, decision, startedAt));
 
     /// <summary>The base of the jobs' and the staging table's ids: the same for every delivery of one object generation.</summary>
     public static string LoadId(CsvLoad load)
@@ -51,10 +55,13 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
 
     /// <summary>
     /// Finds the attempt to use for a job kind: the first whose job does not exist (<c>Existing</c> null), or the
-    /// first that succeeded (an earlier delivery's). Running jobs are waited for; failed ones are passed over.
+    /// first that succeeded (an earlier delivery's) and can still be used — a load job's staging table expires.
+    /// Running jobs are waited for; failed ones are passed over. When every attempt has failed, the generation fails
+    /// for good, with the last job's error.
     /// </summary>
     internal async Task<(int Attempt, Job? Existing)> AttemptAsync(CsvLoad load, string kind, CancellationToken cancellationToken)
     {
+        string? lastError = null;
         for (var attempt = 0; attempt < MaxJobAttempts; attempt++)
         {
             if (await client.FindJobAsync(Job(load, kind, attempt), cancellationToken) is not { } job)
@@ -62,17 +69,28 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
                 return (attempt, null);
             }
             job = await client.WaitForJobAsync(job, cancellationToken);
-            if (job.Status?.ErrorResult is not { } error)
+            if (job.Status?.ErrorResult is { } error)
             {
-                logger.LogInformation("Backfill {Object}#{Generation}: {Kind} job {JobId} already succeeded (an earlier delivery); using it",
-                    load.ObjectUri, load.Generation, kind, job.JobReference.JobId);
-                return (attempt, job);
+                lastError = error.Message;
+                logger.LogWarning("Backfill {Object}#{Generation}: {Kind} job {JobId} failed ({Reason}: {Message}); trying the next attempt",
+                    load.ObjectUri, load.Generation, kind, job.JobReference.JobId, error.Reason, error.Message);
+                continue;
             }
-            logger.LogWarning("Backfill {Object}#{Generation}: {Kind} job {JobId} failed ({Reason}: {Message}); trying the next attempt",
-                load.ObjectUri, load.Generation, kind, job.JobReference.JobId, error.Reason, error.Message);
+            if (kind == LoadKind && await client.GetTableAsync(Staging(load, attempt), cancellationToken) is null)
+            {
+                lastError = $"the staging table of load job {job.JobReference.JobId} has expired";
+                logger.LogWarning("Backfill {Object}#{Generation}: {Problem}; loading again under the next attempt", load.ObjectUri, load.Generation, lastError);
+                continue;
+            }
+            logger.LogInformation("Backfill {Object}#{Generation}: {Kind} job {JobId} already succeeded (an earlier delivery); using it",
+                load.ObjectUri, load.Generation, kind, job.JobReference.JobId);
+            return (attempt, job);
         }
-        throw new BigQueryException(null, [], $"Backfill of {load.ObjectUri}#{load.Generation}: {MaxJobAttempts} {kind} jobs failed; see jobs backfill_{LoadId(load)}_{kind}*");
+        throw new CsvFileException($"gave up after {MaxJobAttempts} failed {kind} jobs (backfill_{LoadId(load)}_{kind}*); the last: {lastError}");
     }
+
+    internal const string LoadKind = "load";
+    internal const string CommitKind = "commit";
 
     internal async Task<Uri> StartUploadAsync(CsvLoad load, int attempt, CancellationToken cancellationToken)
     {
@@ -80,12 +98,21 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
         var schema = BackfillScript.StagingSchema(load.Target);
         await client.InsertTableAsync(new Table(staging, schema,
             ExpirationTime: (clock.GetUtcNow() + s_stagingLifetime).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)), cancellationToken);
-        return await client.StartUploadAsync(options.UploadBase, new Job(Job(load, "load", attempt),
-            new JobConfiguration(Load: new JobConfigurationLoad(staging, schema), Labels: Labels)), cancellationToken);
+        return await client.StartUploadAsync(options.UploadBase, new Job(Job(load, LoadKind, attempt),
+            new JobConfiguration(Load: new JobConfigurationLoad(staging, schema), Labels: s_labels)), cancellationToken);
     }
 
-    internal Task<Job?> UploadChunkAsync(Uri session, ReadOnlyMemory<byte> chunk, long offset, long? total, CancellationToken cancellationToken) =>
+    internal Task<UploadProgress> UploadChunkAsync(Uri session, ReadOnlyMemory<byte> chunk, long offset, long? total, CancellationToken cancellationToken) =>
         client.UploadChunkAsync(session, chunk, offset, total, cancellationToken);
+
+    internal Task<UploadProgress> UploadStatusAsync(Uri session, CancellationToken cancellationToken) => client.UploadStatusAsync(session, cancellationToken);
+
+    internal Task<Job> LoadJobAsync(CsvLoad load, int attempt, CancellationToken cancellationToken) =>
+        client.GetJobAsync(Job(load, LoadKind, attempt), cancellationToken);
+
+    /// <summary>Waits before the <paramref name="failures"/>-th retry of an upload request: 0.5 s, 1 s, 2 s, … at most 8 s.</summary>
+    internal Task BackOffAsync(int failures, CancellationToken cancellationToken) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Math.Min(8000, 250 << Math.Min(failures, 6))), clock, cancellationToken);
 
     internal async Task WaitForSuccessAsync(Job job, string what, CancellationToken cancellationToken)
     {
@@ -97,21 +124,23 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
     }
 
     /// <summary>Runs the commit script as a job with the next free commit id (or finds the one an earlier delivery ran).</summary>
-    internal async Task CommitAsync(CsvLoad load, TableReference? staging, bool replacing, LoadOutcome outcome, DateTime startedAt, CancellationToken cancellationToken)
+    internal async Task CommitAsync(
+        CsvLoad load, TableReference? staging, LoadDecision decision, LoadOutcome outcome, DateTime startedAt, CancellationToken cancellationToken)
     {
-        var (attempt, existing) = await AttemptAsync(load, "commit", cancellationToken);
+        var (attempt, existing) = await AttemptAsync(load, CommitKind, cancellationToken);
         if (existing is not null)
         {
             return;
         }
-        var script = BackfillScript.Commit(load.Target, options, staging, replacing);
-        var job = await client.InsertJobAsync(new Job(Job(load, "commit", attempt), new JobConfiguration(
-            Query: new JobConfigurationQuery(script, Values.UsedBy(script, [.. Parameters(load, startedAt), .. OutcomeParameters(outcome)])),
-            Labels: Labels)), cancellationToken);
+        var script = BackfillScript.Commit(load.Target, options, staging, decision.Replacing);
+        var job = await client.InsertJobAsync(new Job(Job(load, CommitKind, attempt), new JobConfiguration(
+            Query: new JobConfigurationQuery(script, Values.UsedBy(script,
+                [.. Parameters(load, startedAt), .. OutcomeParameters(outcome), Values.Parameter("basis", (long)decision.Basis)])),
+            Labels: s_labels)), cancellationToken);
         await WaitForSuccessAsync(job, "commit", cancellationToken);
     }
 
-    private static IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["pipeline"] = "backfill-csv" };
+    private static readonly FrozenDictionary<string, string> s_labels = new Dictionary<string, string> { ["pipeline"] = "backfill-csv" }.ToFrozenDictionary();
 
     private List<QueryParameter> Parameters(CsvLoad load, DateTime startedAt) =>
     [
@@ -119,6 +148,7 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
         Values.Parameter("generation", load.Generation.ToString(CultureInfo.InvariantCulture)),
         Values.Parameter("target", (load.Target == RecordKind.Interaction ? options.Interactions : options.ContentMeta).TableId),
         Values.Parameter("object_prefix", load.ObjectEventIdPrefix),
+        Values.Parameter("own_row", CsvLoad.OwnRowSuffixPattern),
         Values.Parameter("source", CsvBackfill.Source),
         Values.Parameter("started_at", startedAt),
     ];

@@ -10,17 +10,23 @@ namespace Pipeline.Warehouse.BigQuery;
 /// resumable upload in chunks of <see cref="ChunkBytes"/>, so memory stays bounded whatever the object's size; the
 /// upload's load job fills the staging table; the commit job moves the rows. When an earlier delivery's load job of
 /// this generation already succeeded, its staging table is used and nothing is uploaded again.
+/// The buffer holds every byte the server has not confirmed: each 308 says how far it got (it may keep less than
+/// was sent), and after a failed request the upload asks the server where it stands and resumes from there.
 /// </summary>
-internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, bool replacing, DateTime startedAt) : IBackfillWrite
+internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadDecision decision, DateTime startedAt) : IBackfillWrite
 {
     public const int ChunkBytes = 32 * BigQueryRestClient.UploadChunkQuantum;
+
+    /// <summary>Failed upload requests in a row before the attempt gives up (and the delivery answers 5xx).</summary>
+    public const int MaxUploadFailures = 5;
 
     private readonly MemoryStream _buffer = new(ChunkBytes + (1 << 16));
     private Utf8JsonWriter? _json;
     private Uri? _session;
     private int _attempt = -1;
     private bool _reused;
-    private long _uploaded;
+    private long _persisted;
+    private Job? _job;
 
     public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken) =>
         AddAsync(rows, static (json, row) =>
@@ -51,16 +57,14 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, bool 
             json.WriteString("event_id", deadLetter.EventId);
             json.WriteString("payload", deadLetter.Payload);
             json.WriteString("error", deadLetter.Error);
-        }, cancellationToken, flush: false);
+        }, cancellationToken);
         if (_session is not null)
         {
-            _json!.Flush();
-            var job = await backfill.UploadChunkAsync(_session, _buffer.GetBuffer().AsMemory(0, (int)_buffer.Length), _uploaded,
-                _uploaded + _buffer.Length, cancellationToken);
-            await backfill.WaitForSuccessAsync(job!, "staging load", cancellationToken);
+            await SendAsync(final: true, cancellationToken);
+            await backfill.WaitForSuccessAsync(_job!, "staging load", cancellationToken);
         }
         var staging = _attempt >= 0 ? backfill.Staging(load, _attempt) : null;
-        await backfill.CommitAsync(load, staging, replacing, outcome, startedAt, cancellationToken);
+        await backfill.CommitAsync(load, staging, decision, outcome, startedAt, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -74,7 +78,7 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, bool 
     }
 
     /// <summary>Buffers one NDJSON line a row (unless an earlier delivery's staging is reused), sending whole chunks.</summary>
-    private async ValueTask AddAsync<TRow>(IReadOnlyList<TRow> rows, Action<Utf8JsonWriter, TRow> fields, CancellationToken cancellationToken, bool flush = true)
+    private async ValueTask AddAsync<TRow>(IReadOnlyList<TRow> rows, Action<Utf8JsonWriter, TRow> fields, CancellationToken cancellationToken)
     {
         if (rows.Count == 0 || !await StartedAsync(cancellationToken))
         {
@@ -90,9 +94,9 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, bool 
             _buffer.WriteByte((byte)'\n');
             json.Reset(_buffer);
         }
-        if (flush)
+        if (_buffer.Length >= ChunkBytes)
         {
-            await FlushFullChunksAsync(cancellationToken);
+            await SendAsync(final: false, cancellationToken);
         }
     }
 
@@ -101,7 +105,7 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, bool 
     {
         if (_attempt < 0)
         {
-            var (attempt, existing) = await backfill.AttemptAsync(load, "load", cancellationToken);
+            var (attempt, existing) = await backfill.AttemptAsync(load, BigQueryBackfill.LoadKind, cancellationToken);
             _attempt = attempt;
             _reused = existing is not null;
             if (!_reused)
@@ -112,20 +116,81 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, bool 
         return !_reused;
     }
 
-    /// <summary>Sends every whole chunk buffered; keeps the rest.</summary>
-    private async ValueTask FlushFullChunksAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the whole chunks buffered (or, when <paramref name="final"/>, everything, closing the upload), keeping
+    /// each byte until the server confirms it.
+    /// </summary>
+    private async Task SendAsync(bool final, CancellationToken cancellationToken)
     {
         _json!.Flush();
-        if (_buffer.Length < ChunkBytes)
+        var failures = 0;
+        var askStatus = false;
+        while (true)
         {
-            return;
+            UploadProgress progress;
+            try
+            {
+                if (askStatus)
+                {
+                    await backfill.BackOffAsync(failures, cancellationToken);
+                    progress = await backfill.UploadStatusAsync(_session!, cancellationToken);
+                }
+                else
+                {
+                    var length = (int)_buffer.Length;
+                    progress = await backfill.UploadChunkAsync(_session!, _buffer.GetBuffer().AsMemory(0, final ? length : length / ChunkBytes * ChunkBytes),
+                        _persisted, final ? _persisted + length : null, cancellationToken);
+                }
+            }
+            catch (Exception e) when (IsTransient(e, cancellationToken) && failures < MaxUploadFailures)
+            {
+                failures++;
+                askStatus = true;
+                continue;
+            }
+            catch (BigQueryException e) when (final && e.IsDuplicate)
+            {
+                // A concurrent delivery's upload of this attempt finished first: its job is the one to wait for.
+                _job = await backfill.LoadJobAsync(load, _attempt, cancellationToken);
+                return;
+            }
+            if (progress.Job is { } job)
+            {
+                _job = job;
+                return;
+            }
+            // After a status answer, send again from what it confirmed; after a chunk that went through, the failures
+            // so far are over.
+            failures = askStatus ? failures : 0;
+            askStatus = false;
+            Confirm(progress.Persisted!.Value);
+            if (!final && _buffer.Length < ChunkBytes)
+            {
+                return;
+            }
         }
-        var whole = (int)(_buffer.Length / ChunkBytes * ChunkBytes);
-        await backfill.UploadChunkAsync(_session!, _buffer.GetBuffer().AsMemory(0, whole), _uploaded, null, cancellationToken);
-        _uploaded += whole;
-        var rest = _buffer.GetBuffer().AsSpan(whole, (int)_buffer.Length - whole).ToArray();
+    }
+
+    /// <summary>Drops the bytes the server now has from the buffer.</summary>
+    private void Confirm(long persisted)
+    {
+        if (persisted < _persisted || persisted > _persisted + _buffer.Length)
+        {
+            throw new BigQueryException(null, [], $"The upload server reports {persisted} bytes persisted; {_persisted} were confirmed and {_buffer.Length} more sent.");
+        }
+        var dropped = (int)(persisted - _persisted);
+        var rest = _buffer.GetBuffer().AsSpan(dropped, (int)_buffer.Length - dropped).ToArray();
         _buffer.SetLength(0);
         _buffer.Write(rest);
-        _json.Reset(_buffer);
+        _json!.Reset(_buffer);
+        _persisted = persisted;
     }
+
+    private static bool IsTransient(Exception e, CancellationToken cancellationToken) => e switch
+    {
+        HttpRequestException or Polly.Timeout.TimeoutRejectedException => true,
+        TaskCanceledException => !cancellationToken.IsCancellationRequested,
+        BigQueryException { Status: { } status } => (int)status is 429 or >= 500,
+        _ => false,
+    };
 }

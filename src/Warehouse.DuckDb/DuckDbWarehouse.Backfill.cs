@@ -39,20 +39,21 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
         }
     }
 
-    async Task<IBackfillWrite> IBackfillSink.BeginAsync(CsvLoad load, bool replacing, DateTime startedAt, CancellationToken cancellationToken)
+    async Task<IBackfillWrite> IBackfillSink.BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
             var connection = await WriterAsync(cancellationToken);
             var transaction = connection.BeginTransaction();
-            if (replacing)
+            // One process holds the writer, and the decision was taken under CsvBackfill's gate: its basis holds.
+            if (decision.Replacing)
             {
-                // This object's rows of any generation, "<object>#<digits>:", not those of an object whose name
-                // merely starts with this one's followed by '#'.
+                // This object's rows of any generation, "<object>#<generation>:<line>", not those of an object
+                // whose name merely starts with this one's followed by '#'.
                 Execute(connection,
-                    $"DELETE FROM {DuckDbSchema.Quote(TargetTable(load.Target))} WHERE starts_with(event_id, ?) AND regexp_matches(substr(event_id, length(?) + 1), '^[0-9]+:')",
-                    load.ObjectEventIdPrefix, load.ObjectEventIdPrefix);
+                    $"DELETE FROM {DuckDbSchema.Quote(TargetTable(load.Target))} WHERE starts_with(event_id, ?) AND regexp_matches(substr(event_id, length(?) + 1), ?)",
+                    load.ObjectEventIdPrefix, load.ObjectEventIdPrefix, CsvLoad.OwnRowSuffixPattern);
             }
             return new BackfillWrite(this, connection, transaction, load, startedAt);
         }

@@ -13,7 +13,11 @@ public sealed class BucketDirectorySource(string? directory) : IObjectSource
     {
         const string scheme = "gs://";
         var slash = load.ObjectUri.IndexOf('/', scheme.Length);
-        if (directory is null || !load.ObjectUri.StartsWith(scheme, StringComparison.Ordinal) || slash < 0)
+        if (directory is null)
+        {
+            throw new InvalidOperationException($"No local bucket directory is configured (DUCKDB_BUCKET_DIR), so {load.ObjectUri} cannot be read.");
+        }
+        if (!load.ObjectUri.StartsWith(scheme, StringComparison.Ordinal) || slash < 0)
         {
             throw new CsvFileException($"{load.ObjectUri} is not an object of the local bucket directory");
         }

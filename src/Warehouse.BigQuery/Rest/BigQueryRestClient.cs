@@ -120,27 +120,45 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
     }
 
     /// <summary>
-    /// Sends the bytes at <paramref name="offset"/> of a resumable upload. Every chunk but the last is a multiple
-    /// of <see cref="UploadChunkQuantum"/> bytes; the last one names the <paramref name="total"/> size, and its
-    /// answer is the job the upload created. Returns null for a chunk before the last (308 Resume Incomplete).
+    /// Sends bytes of a resumable upload, starting at <paramref name="offset"/> (what the server has persisted). A
+    /// chunk before the last is a multiple of <see cref="UploadChunkQuantum"/> bytes; the last names the
+    /// <paramref name="total"/> size (an empty last chunk is <c>bytes */total</c>). The answer is how many bytes the
+    /// server has persisted (from its 308's <c>Range</c>, which may be fewer than were sent), or, once the last
+    /// chunk is taken, the job the upload created. Not retried by the transport: after a failure the caller asks
+    /// <see cref="UploadStatusAsync"/> where to resume, as Google's resumable protocol says.
     /// </summary>
-    public async Task<Job?> UploadChunkAsync(Uri session, ReadOnlyMemory<byte> chunk, long offset, long? total, CancellationToken cancellationToken)
+    public async Task<UploadProgress> UploadChunkAsync(Uri session, ReadOnlyMemory<byte> chunk, long offset, long? total, CancellationToken cancellationToken)
+    {
+        var size = total is { } known ? known.ToString(CultureInfo.InvariantCulture) : "*";
+        var range = chunk.Length == 0 ? "*" : $"{offset}-{offset + chunk.Length - 1}";
+        return await PutUploadAsync(session, chunk, $"bytes {range}/{size}", cancellationToken);
+    }
+
+    /// <summary>Asks a resumable upload how many bytes it has persisted (<c>Content-Range: bytes */*</c>).</summary>
+    public Task<UploadProgress> UploadStatusAsync(Uri session, CancellationToken cancellationToken) =>
+        PutUploadAsync(session, ReadOnlyMemory<byte>.Empty, "bytes */*", cancellationToken);
+
+    private async Task<UploadProgress> PutUploadAsync(Uri session, ReadOnlyMemory<byte> chunk, string contentRange, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, session) { Content = new ReadOnlyMemoryContent(chunk) };
-        var range = chunk.Length == 0 ? "*" : $"{offset}-{offset + chunk.Length - 1}";
-        request.Content.Headers.TryAddWithoutValidation("Content-Range",
-            $"bytes {range}/{(total is { } size ? size.ToString(CultureInfo.InvariantCulture) : "*")}");
+        request.Content.Headers.TryAddWithoutValidation("Content-Range", contentRange);
+        request.Options.Set(BigQueryRetry.NotRetried, true);
         using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
-        if ((int)response.StatusCode == 308 && total is null)
+        if ((int)response.StatusCode == 308)
         {
-            return null;
+            // "Range: bytes=0-N" when N+1 bytes are persisted; no Range when none are.
+            var persisted = response.Headers.TryGetValues("Range", out var values) && values.FirstOrDefault() is { } value
+                && value.LastIndexOf('-') is var dash and > 0 && long.TryParse(value[(dash + 1)..], CultureInfo.InvariantCulture, out var last)
+                ? last + 1 : 0;
+            return new UploadProgress(persisted, null);
         }
         if (!response.IsSuccessStatusCode)
         {
             throw await ErrorOf(response, cancellationToken);
         }
-        return await response.Content.ReadFromJsonAsync(BigQueryJson.Default.Job, cancellationToken)
+        var job = await response.Content.ReadFromJsonAsync(BigQueryJson.Default.Job, cancellationToken)
             ?? throw new BigQueryException(response.StatusCode, [], "The completed upload answered no job.");
+        return new UploadProgress(null, job);
     }
 
     /// <summary>Polls <c>jobs.get</c> until the job is DONE (it may then carry an error result).</summary>
@@ -238,6 +256,9 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
 
     private static string Escape(string segment) => Uri.EscapeDataString(segment);
 }
+
+/// <summary>A resumable upload's state: the bytes the server persisted, or the job it created once complete.</summary>
+public sealed record UploadProgress(long? Persisted, Job? Job);
 
 /// <summary>All rows of a finished query, with its schema.</summary>
 public sealed record QueryResult(TableSchema Schema, IReadOnlyList<TableRow> Rows)

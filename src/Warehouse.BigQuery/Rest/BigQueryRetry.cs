@@ -22,6 +22,9 @@ public static class BigQueryRetry
         HttpStatusCode.ServiceUnavailable, HttpStatusCode.GatewayTimeout,
     }.ToFrozenSet();
 
+    /// <summary>Set on a request the caller retries itself (a resumable upload's chunk: it resumes from the server's state).</summary>
+    public static readonly HttpRequestOptionsKey<bool> NotRetried = new("pipeline.bigquery.not-retried");
+
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, TimeSpan budget)
     {
         pipeline.AddTimeout(budget);
@@ -32,7 +35,9 @@ public static class BigQueryRetry
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(200),
             MaxDelay = TimeSpan.FromSeconds(4),
-            ShouldHandle = args => ShouldRetryAsync(args.Outcome),
+            ShouldHandle = args => args.Context.GetRequestMessage()?.Options.TryGetValue(NotRetried, out var notRetried) == true && notRetried
+                ? ValueTask.FromResult(false)
+                : ShouldRetryAsync(args.Outcome),
         });
         pipeline.AddTimeout(TimeSpan.FromTicks(Math.Max(budget.Ticks / 2, TimeSpan.FromSeconds(1).Ticks)));
     }

@@ -70,9 +70,8 @@ public sealed record JobConfigurationLoad(
     TableSchema Schema,
     string SourceFormat = "NEWLINE_DELIMITED_JSON",
     string CreateDisposition = "CREATE_IF_NEEDED",
-    string WriteDisposition = "WRITE_TRUNCATE",
-    int MaxBadRecords = 0,
-    IReadOnlyList<string>? SourceUris = null);
+    string WriteDisposition = "WRITE_EMPTY",
+    int MaxBadRecords = 0);
 
 /// <summary>A GoogleSQL query or script run as a job with a client-chosen id.</summary>
 public sealed record JobConfigurationQuery(

@@ -20,10 +20,10 @@ public interface ILoadLog
 public interface IBackfillSink
 {
     /// <summary>
-    /// Starts writing one object generation. When <paramref name="replacing"/>, the commit also removes the rows
-    /// an older generation of the same object loaded.
+    /// Starts writing one object generation, as <paramref name="decision"/> says: when it is replacing, the commit
+    /// also removes the rows an older generation of the same object loaded.
     /// </summary>
-    Task<IBackfillWrite> BeginAsync(CsvLoad load, bool replacing, DateTime startedAt, CancellationToken cancellationToken);
+    Task<IBackfillWrite> BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using Pipeline.Warehouse.Rows;
 
@@ -7,10 +6,11 @@ namespace Pipeline.Warehouse.Backfill;
 
 /// <summary>
 /// Backfill, written once for every engine. For one object generation it reads the load_log and applies
-/// <see cref="GenerationRule"/>; streams the object (gzip by name, strict UTF-8) through <see cref="CsvRecords"/>,
-/// whose rules are the Pub/Sub records' rules; fails the file past <see cref="CsvLoad.MaxBadRows"/>; and hands the
-/// engine only validated rows and dead letters, keyed <c>gs://bucket/object#generation:line</c>, to commit in one
-/// transaction with their load_log row. Every attempt ends in a load_log row. An engine supplies the three ports:
+/// <see cref="GenerationRule"/>; streams the object (gzip by name, checked whole by <see cref="GzipDump"/>; strict
+/// UTF-8) through <see cref="CsvRecords"/>, whose rules are the Pub/Sub records' rules; fails the file past
+/// <see cref="CsvLoad.MaxBadRows"/>; and hands the engine only validated rows and dead letters, keyed
+/// <c>gs://bucket/object#generation:line</c>, to commit in one transaction with their load_log row. Every attempt
+/// that reaches an outcome is a load_log row; one the engine fails throws. An engine supplies the three ports:
 /// <see cref="ILoadLog"/>, <see cref="IBackfillSink"/> and <see cref="IObjectSource"/>.
 /// </summary>
 public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource objects, TimeProvider clock)
@@ -36,7 +36,7 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
             var decision = GenerationRule.Decide(await log.ReadAsync(load, cancellationToken), load.Generation);
             var outcome = decision.SkipReason is { } reason
                 ? LoadOutcome.Skipped(reason)
-                : await LoadObjectAsync(load, decision.Replacing, startedAt, cancellationToken);
+                : await LoadObjectAsync(load, decision, startedAt, cancellationToken);
             if (outcome.Status != LoadStatus.Loaded)
             {
                 await log.AppendAsync(load, outcome, startedAt, cancellationToken);
@@ -56,15 +56,15 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
         return new IngestError(Source, load.EventIdPrefix + line, rejection.Raw, $"line {line}: {rejection.Reason}");
     }
 
-    private async Task<LoadOutcome> LoadObjectAsync(CsvLoad load, bool replacing, DateTime startedAt, CancellationToken cancellationToken)
+    private async Task<LoadOutcome> LoadObjectAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken)
     {
         var rejections = new List<CsvRejection>();
         try
         {
-            await using var stream = await objects.OpenReadAsync(load, cancellationToken);
-            await using var content = load.IsGzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : null;
-            using var text = new StreamReader(content ?? stream, s_strictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 20);
-            await using var write = await sink.BeginAsync(load, replacing, startedAt, cancellationToken);
+            await using var stream = await OpenAsync(load, cancellationToken);
+            await using var content = load.IsGzip ? GzipDump.Open(stream, leaveOpen: true) : null;
+            using var text = new StreamReader(content ?? stream, s_strictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 20, leaveOpen: true);
+            await using var write = await sink.BeginAsync(load, decision, startedAt, cancellationToken);
             void Reject(CsvRejection rejection)
             {
                 rejections.Add(rejection);
@@ -76,7 +76,7 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
             long loaded = 0;
             async Task ParseAsync<TRow>(Action<TextReader, string, Action<TRow>, Action<CsvRejection>, CancellationToken> read,
                 Func<TRow[], CancellationToken, ValueTask> add) =>
-                await ParsePipeline.RunAsync<TRow>(emit => read(text, load.EventIdPrefix, emit, Reject, cancellationToken), async chunk =>
+                await ParsePipeline.RunAsync<TRow>(emit => FileProblems(() => read(text, load.EventIdPrefix, emit, Reject, cancellationToken)), async chunk =>
                 {
                     await add(chunk, cancellationToken);
                     loaded += chunk.Length;
@@ -89,20 +89,44 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
             await write.CommitAsync(rejections.Select(r => DeadLetter(load, r)).ToList(), outcome, cancellationToken);
             return outcome;
         }
-        catch (Exception e) when (e is CsvFileException or FileNotFoundException or DirectoryNotFoundException
-                                      or InvalidDataException or DecoderFallbackException)
+        catch (CsvFileException e)
         {
-            return LoadOutcome.Failed(FileProblem(e), rejections.Count);
+            return LoadOutcome.Failed(e.Message, rejections.Count);
         }
     }
 
-    private static string FileProblem(Exception e) => e switch
+    /// <summary>Opens the object; its absence is the file's problem (final), any other failure the store's.</summary>
+    private async Task<Stream> OpenAsync(CsvLoad load, CancellationToken cancellationToken)
     {
-        FileNotFoundException or DirectoryNotFoundException => "the object does not exist",
-        InvalidDataException => $"not a valid gzip file: {e.Message}",
-        DecoderFallbackException => "the file is not UTF-8 text",
-        _ => e.Message,
-    };
+        try
+        {
+            return await objects.OpenReadAsync(load, cancellationToken);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CsvFileException("the object does not exist", e);
+        }
+    }
+
+    /// <summary>
+    /// Runs the parser, turning what is wrong with the bytes (bad gzip, not UTF-8) into the file's failure. Only the
+    /// parser's side is mapped: the same exception types from an engine stay the engine's failure (5xx, retried).
+    /// </summary>
+    private static void FileProblems(Action parse)
+    {
+        try
+        {
+            parse();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CsvFileException($"not a valid gzip file: {e.Message}", e);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new CsvFileException("the file is not UTF-8 text", e);
+        }
+    }
 
     /// <summary>Both engines keep timestamps to the microsecond.</summary>
     private static DateTime Microseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % 10, DateTimeKind.Utc);

@@ -18,6 +18,13 @@ public sealed record CsvLoad(string ObjectUri, long Generation, RecordKind Targe
     /// <summary>Rows of this object, any generation, have event ids starting with this.</summary>
     public string ObjectEventIdPrefix => ObjectUri + "#";
 
+    /// <summary>
+    /// What follows <see cref="ObjectEventIdPrefix"/> in the event id of a row this object's backfill wrote:
+    /// <c>generation:line</c>. A row of an object whose name merely extends this one's after '#' (<c>a.csv#5:x.csv</c>)
+    /// does not match. Both engines' replacing DELETE use it (a regular expression both dialects read alike).
+    /// </summary>
+    public const string OwnRowSuffixPattern = "^[0-9]+:[0-9]+$";
+
     /// <summary>Rows of this generation have event ids <c>gs://bucket/object#generation:line</c>.</summary>
     public string EventIdPrefix => $"{ObjectUri}#{Generation}:";
 

@@ -19,14 +19,6 @@ public static class CsvRecords
     private static readonly ImmutableArray<string> s_interactionColumns = ["user_id", "content_id|pratilipi_id", "read_percent", "updated_at"];
     private static readonly ImmutableArray<string> s_contentColumns = ["content_id|pratilipi_id", "category_name", "updated_at?"];
 
-    /// <summary>
-    /// The header positions of a target's columns, in the order user_id, content_id, read_percent, updated_at
-    /// (interactions) or content_id, category_name, updated_at (content; -1 when that optional column is absent).
-    /// Throws <see cref="CsvFileException"/> naming a missing required column.
-    /// </summary>
-    public static int[] ResolveColumns(IReadOnlyList<string> header, Ingest.RecordKind target) =>
-        ResolveColumns(header, target == Ingest.RecordKind.Interaction ? s_interactionColumns : s_contentColumns);
-
     private delegate bool RowReader<TRow>(in Fields fields, string eventId, out TRow? row, out string error);
 
     public static void ReadInteractions(TextReader text, string eventIdPrefix, Action<Interaction> onRow, Action<CsvRejection> onReject, CancellationToken cancellationToken) =>

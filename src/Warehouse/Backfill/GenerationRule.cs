@@ -13,7 +13,10 @@ namespace Pipeline.Warehouse.Backfill;
 /// </summary>
 public static class GenerationRule
 {
-    public static LoadDecision Decide(IReadOnlyList<LoadLogEntry> history, long generation)
+    public static LoadDecision Decide(IReadOnlyList<LoadLogEntry> history, long generation) =>
+        DecideOn(history, generation) with { Basis = history.Count };
+
+    private static LoadDecision DecideOn(IReadOnlyList<LoadLogEntry> history, long generation)
     {
         var outcomes = history
             .Select(e => (e.Status, Generation: long.TryParse(e.Generation, out var g) ? g : (long?)null, e.Error))
@@ -44,9 +47,16 @@ public static class GenerationRule
     };
 }
 
-/// <summary>Skip with a reason, or load (replacing an older generation's rows or not).</summary>
+/// <summary>
+/// Skip with a reason, or load (replacing an older generation's rows or not). <see cref="Basis"/> is how many
+/// load_log rows of the object it was decided on: an engine whose commits another process may race checks, inside
+/// the commit's transaction, that the object's load_log still has that many rows, and otherwise fails the commit so
+/// the event is delivered again and decided anew.
+/// </summary>
 public sealed record LoadDecision(string? SkipReason, bool Replacing)
 {
+    public int Basis { get; init; }
+
     public static LoadDecision Skip(string reason) => new(reason, false);
 
     public static LoadDecision Load(bool replacing) => new(null, replacing);

@@ -6,6 +6,8 @@ namespace Pipeline.Warehouse.Backfill;
 /// </summary>
 public abstract class ReadThroughStream(Stream inner) : Stream
 {
+    private bool _disposed;
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
@@ -34,15 +36,17 @@ public abstract class ReadThroughStream(Stream inner) : Stream
     {
     }
 
-    /// <summary>Called once, before the inner stream is disposed.</summary>
+    /// <summary>Called once, before the inner stream is disposed, however often the stream is disposed.</summary>
     protected virtual void OnDispose()
     {
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_disposed)
         {
+            // Readers (a StreamReader, a decompressor) may dispose what they read, and so may its owner: once only.
+            _disposed = true;
             OnDispose();
             inner.Dispose();
         }

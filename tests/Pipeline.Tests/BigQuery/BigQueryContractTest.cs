@@ -198,7 +198,9 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         return objects;
     }
 
-    private string CommitScript() => CommitJob()["configuration"]!["query"]!["query"]!.GetValue<string>();
+    private string CommitScript() => CommitScript(CommitJob());
+
+    private static string CommitScript(JsonNode job) => job["configuration"]!["query"]!["query"]!.GetValue<string>();
 
     private JsonNode CommitJob() => Assert.Single(_bigQuery.Calls("POST", "/bigquery/v2/projects/proj/jobs"),
         j => j.Body!["jobReference"]!["jobId"]!.GetValue<string>().Contains("_commit")).Body!;
@@ -238,12 +240,7 @@ public sealed class BigQueryContractTest : IAsyncLifetime
     [Fact]
     public async Task Backfill_LargeObject_IsUploadedInChunksOfWhole256KiBUnits()
     {
-        var csv = new System.Text.StringBuilder("user_id,content_id,read_percent,updated_at\n");
-        for (var i = 0; i < 90_000; i++)
-        {
-            csv.Append(i).Append(",1234567,95,2022-03-27 10:00:00\n");
-        }
-        await using var server = await BackfillServerAsync(Objects(csv.ToString()));
+        await using var server = await BackfillServerAsync(Objects(LargeDump(90_000)));
 
         var response = await server.SendAsync(Finalized());
 
@@ -251,27 +248,74 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         var puts = _bigQuery.Requests.Where(r => r.Method == "PUT").ToList();
         Assert.True(puts.Count >= 2, $"{puts.Count} PUTs");
         Assert.All(puts[..^1], p => Assert.Matches(@"^bytes \d+-\d+/\*$", p.ContentRange));
-        Assert.All(puts[..^1], p => Assert.Equal(0, p.Text.Length % (256 * 1024)));
-        var total = puts.Sum(p => (long)p.Text.Length);
+        Assert.All(puts[..^1], p => Assert.Equal(0, p.Length % (256 * 1024)));
+        var total = puts.Sum(p => p.Length);
         Assert.EndsWith($"/{total}", puts[^1].ContentRange);
         Assert.Equal(90_000, _bigQuery.Uploaded.Single().Value.Count(c => c == '\n'));
     }
 
-    [Fact]
-    public async Task Backfill_RedeliveredAfterTheLoadJobSucceeded_UsesItsStagingAndUploadsNothing()
+    private static string LargeDump(int rows)
     {
-        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/projects/proj/jobs") && r.Body!["jobReference"]!["jobId"]!.GetValue<string>().EndsWith("_commit0")
+        var csv = new System.Text.StringBuilder("user_id,content_id,read_percent,updated_at\n");
+        for (var i = 0; i < rows; i++)
+        {
+            csv.Append(i).Append(",1234567,95,2022-03-27 10:00:00\n");
+        }
+        return csv.ToString();
+    }
+
+    [Fact]
+    public async Task Backfill_ServerKeepingLessThanAChunk_IsResumedFromTheRangeItAnswers()
+    {
+        _bigQuery.PersistOnly(r => r.ContentRange?.StartsWith("bytes 0-", StringComparison.Ordinal) == true ? 4 << 20 : null);
+        await using var server = await BackfillServerAsync(Objects(LargeDump(90_000)));
+
+        var response = await server.SendAsync(Finalized());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = _bigQuery.Uploaded.Single().Value.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Enumerable.Range(2, 90_000).Select(line => $"{Dump}#{Generation}:{line}"), lines.Select(l => JsonNode.Parse(l)!["event_id"]!.GetValue<string>()));
+        Assert.Contains(_bigQuery.Requests, r => r.ContentRange?.StartsWith($"bytes {4 << 20}-", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task Backfill_ChunkFailingHalfway_AsksWhereTheUploadStandsAndResumes()
+    {
+        _bigQuery.FailUploadChunk(r => r.ContentRange?.StartsWith("bytes 0-", StringComparison.Ordinal) == true ? 3 << 20 : null);
+        await using var server = await BackfillServerAsync(Objects(LargeDump(90_000)));
+
+        var response = await server.SendAsync(Finalized());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(_bigQuery.Requests, r => r is { Method: "PUT", ContentRange: "bytes */*" });
+        Assert.Equal(90_000, _bigQuery.Uploaded.Single().Value.Count(c => c == '\n'));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Backfill_RedeliveredAfterTheLoadJobSucceeded_UsesItsStagingUnlessItExpired(bool stagingExists)
+    {
+        _bigQuery.Script(r => r.Method == "POST" && r.Path == "/bigquery/v2/projects/proj/jobs" && r.Body!["jobReference"]!["jobId"]!.GetValue<string>().EndsWith("_commit0")
             ? (400, """{"error":{"code":400,"message":"bad","errors":[{"reason":"invalid"}]}}""") : null);
+        if (stagingExists)
+        {
+            _bigQuery.Script(r => r.Method == "GET" && r.Path.Contains("/tables/_backfill_stage_") && r.Path.EndsWith("_0")
+                ? (200, """{"tableReference":{"projectId":"proj","datasetId":"ds","tableId":"t"},"numRows":"1"}""") : null);
+        }
         await using var server = await BackfillServerAsync(Objects("user_id,content_id,read_percent,updated_at\n1,2,95,2022-03-27\n"));
 
         var first = await server.SendAsync(Finalized());
         var second = await server.SendAsync(Finalized());
 
         Assert.Equal((HttpStatusCode.InternalServerError, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
-        Assert.Single(_bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs"));
+        var uploads = _bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs").Select(u => u.Body!["jobReference"]!["jobId"]!.GetValue<string>()).ToList();
+        Assert.Equal(stagingExists ? 1 : 2, uploads.Count);
+        Assert.EndsWith(stagingExists ? "_load0" : "_load1", uploads[^1]);
         var commits = _bigQuery.Requests.Where(r => r is { Method: "POST", Path: "/bigquery/v2/projects/proj/jobs" }).ToList();
         Assert.Equal(2, commits.Count);
         Assert.All(commits, c => Assert.EndsWith("_commit0", c.Body!["jobReference"]!["jobId"]!.GetValue<string>()));
+        Assert.Contains(stagingExists ? "_0` WHERE error IS NULL" : "_1` WHERE error IS NULL", CommitScript(commits[^1].Body!));
     }
 
     [Fact]
@@ -288,6 +332,25 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         Assert.Equal(2, uploads.Count);
         Assert.EndsWith("_load1", uploads[1]);
         Assert.Contains("_1` WHERE error IS NULL", CommitScript());
+    }
+
+    [Fact]
+    public async Task Backfill_EveryLoadAttemptFailing_RecordsTheGenerationFailedInsteadOfRetryingForever()
+    {
+        _bigQuery.FailJobs(id => id.Contains("_load"), "invalid", "Error while reading data");
+        await using var server = await BackfillServerAsync(Objects("user_id,content_id,read_percent,updated_at\n1,2,95,2022-03-27\n"));
+
+        var answers = new List<HttpStatusCode>();
+        for (var delivery = 0; delivery <= BigQueryBackfill.MaxJobAttempts; delivery++)
+        {
+            answers.Add((await server.SendAsync(Finalized())).StatusCode);
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.InternalServerError, BigQueryBackfill.MaxJobAttempts), HttpStatusCode.OK], answers);
+        var recorded = _bigQuery.Calls("POST", "/queries").Last().Body!;
+        Assert.StartsWith("INSERT INTO `proj.ds.load_log`", recorded["query"]!.GetValue<string>().Trim());
+        Assert.Equal("failed", recorded["queryParameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "status")!["parameterValue"]!["value"]!.GetValue<string>());
+        Assert.Contains("gave up after 10 failed load jobs", recorded["queryParameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "error")!["parameterValue"]!["value"]!.GetValue<string>());
     }
 
     [Fact]

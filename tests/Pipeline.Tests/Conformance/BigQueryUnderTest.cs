@@ -36,9 +36,9 @@ public sealed class BigQueryUnderTest : IWarehouseUnderTest
 
     public string Bucket => "dumps";
 
-    public Task PutObjectAsync(string objectName, long generation, string content)
+    public Task PutObjectAsync(string objectName, long generation, byte[] content)
     {
-        _objects.Put($"gs://{Bucket}/{objectName}", generation, System.Text.Encoding.UTF8.GetBytes(content));
+        _objects.Put($"gs://{Bucket}/{objectName}", generation, content);
         return Task.CompletedTask;
     }
 

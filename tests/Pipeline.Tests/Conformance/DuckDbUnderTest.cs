@@ -19,10 +19,10 @@ public sealed class DuckDbUnderTest : IWarehouseUnderTest
 
     public string Bucket => "local-bucket";
 
-    public Task PutObjectAsync(string objectName, long generation, string content)
+    public Task PutObjectAsync(string objectName, long generation, byte[] content)
     {
         // The directory keeps one generation of each name: the current bytes stand for whichever the event names.
-        _store.PutObject(objectName, System.Text.Encoding.UTF8.GetBytes(content));
+        _store.PutObject(objectName, content);
         return Task.CompletedTask;
     }
 

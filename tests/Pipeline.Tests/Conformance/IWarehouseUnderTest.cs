@@ -14,7 +14,7 @@ public interface IWarehouseUnderTest : IAsyncDisposable
     string Bucket { get; }
 
     /// <summary>Puts an object in the bucket; the generation the backfill will be told.</summary>
-    Task PutObjectAsync(string objectName, long generation, string content);
+    Task PutObjectAsync(string objectName, long generation, byte[] content);
 
     /// <summary>Every row of a table as C# values (long, double, string, UTC DateTime, null).</summary>
     Task<IReadOnlyList<object?[]>> RowsAsync(string table);

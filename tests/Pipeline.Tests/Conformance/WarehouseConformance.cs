@@ -28,6 +28,9 @@ public abstract class WarehouseConformance : IAsyncLifetime
 
     private string Uri(string name) => $"gs://{_engine.Bucket}/{name}";
 
+    private Task PutAsync(string name, long generation, string content) =>
+        _engine.PutObjectAsync(name, generation, System.Text.Encoding.UTF8.GetBytes(content));
+
     private Task<LoadOutcome> LoadAsync(string name, long generation, int maxBadRows = 10) =>
         _engine.Warehouse.LoadCsvAsync(CsvLoad.ForObject(_engine.Bucket, name, generation,
             name.StartsWith("content_meta/", StringComparison.Ordinal) ? RecordKind.ContentCategory : RecordKind.Interaction, maxBadRows), default);
@@ -104,7 +107,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
     [Fact]
     public async Task Backfill_LoadsGoodRowsAndDeadLettersBadOnesKeyedByLine()
     {
-        await _engine.PutObjectAsync("user_interaction/a.csv", 100,
+        await PutAsync("user_interaction/a.csv", 100,
             "Pratilipi_ID, extra ,USER_ID,read_percent,updated_at\r\n12,x,7,95.5,2022-03-27\r\n13,\"y, z\",7,250,2022-03-27\r\n14,z,9223372036854775807,91,2022-03-27T10:00:00+05:30\r\n");
 
         var outcome = await LoadAsync("user_interaction/a.csv", 100);
@@ -125,7 +128,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
     [Fact]
     public async Task Backfill_RedeliveredEvent_IsSkippedAndLoadsNothingTwice()
     {
-        await _engine.PutObjectAsync("content_meta/c.csv", 5, "content_id,category_name,updated_at\n12,romance,2022-03-27\n12,drama,\n");
+        await PutAsync("content_meta/c.csv", 5, "content_id,category_name,updated_at\n12,romance,2022-03-27\n12,drama,\n");
 
         var first = await LoadAsync("content_meta/c.csv", 5);
         var second = await LoadAsync("content_meta/c.csv", 5);
@@ -139,11 +142,11 @@ public abstract class WarehouseConformance : IAsyncLifetime
     [Fact]
     public async Task Backfill_NewerGeneration_ReplacesTheOlderRowsOfThatObjectOnly()
     {
-        await _engine.PutObjectAsync("user_interaction/a.csv#b.csv", 1, "user_id,content_id,read_percent,updated_at\n8,1,95,2022-03-27\n");
+        await PutAsync("user_interaction/a.csv#b.csv", 1, "user_id,content_id,read_percent,updated_at\n8,1,95,2022-03-27\n");
         await LoadAsync("user_interaction/a.csv#b.csv", 1);
-        await _engine.PutObjectAsync("user_interaction/a.csv", 1, "user_id,content_id,read_percent,updated_at\n7,1,95,2022-03-27\n7,2,95,2022-03-27\n");
+        await PutAsync("user_interaction/a.csv", 1, "user_id,content_id,read_percent,updated_at\n7,1,95,2022-03-27\n7,2,95,2022-03-27\n");
         await LoadAsync("user_interaction/a.csv", 1);
-        await _engine.PutObjectAsync("user_interaction/a.csv", 2, "user_id,content_id,read_percent,updated_at\n7,3,95,2022-03-27\n");
+        await PutAsync("user_interaction/a.csv", 2, "user_id,content_id,read_percent,updated_at\n7,3,95,2022-03-27\n");
 
         var replaced = await LoadAsync("user_interaction/a.csv", 2);
         var late = await LoadAsync("user_interaction/a.csv", 1);
@@ -156,7 +159,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
     [Fact]
     public async Task Backfill_TooManyBadRows_FailsTheWholeFileAndTheFailureIsFinal()
     {
-        await _engine.PutObjectAsync("user_interaction/bad.csv", 3, "user_id,content_id,read_percent,updated_at\nx,1,95,2022-03-27\n1,1,95,2022-03-27\ny,1,95,2022-03-27\n");
+        await PutAsync("user_interaction/bad.csv", 3, "user_id,content_id,read_percent,updated_at\nx,1,95,2022-03-27\n1,1,95,2022-03-27\ny,1,95,2022-03-27\n");
 
         var failed = await LoadAsync("user_interaction/bad.csv", 3, maxBadRows: 1);
         var again = await LoadAsync("user_interaction/bad.csv", 3, maxBadRows: 1);
@@ -171,7 +174,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
     [Fact]
     public async Task Backfill_MissingColumnOrObject_FailsNamingWhy()
     {
-        await _engine.PutObjectAsync("content_meta/c.csv", 4, "content_id,updated_at\n1,2022-03-27\n");
+        await PutAsync("content_meta/c.csv", 4, "content_id,updated_at\n1,2022-03-27\n");
 
         var missingColumn = await LoadAsync("content_meta/c.csv", 4);
         var missingObject = await LoadAsync("content_meta/none.csv", 4);
@@ -183,11 +186,29 @@ public abstract class WarehouseConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Backfill_TruncatedGzip_FailsWholeAndLoadsNothing()
+    {
+        var csv = "user_id,content_id,read_percent,updated_at\n" + string.Concat(Enumerable.Range(0, 2000).Select(i => $"{i},1,95,2022-03-27\n"));
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes(csv));
+        }
+        await _engine.PutObjectAsync("user_interaction/t.csv.gz", 1, compressed.ToArray()[..(int)(compressed.Length / 2)]);
+
+        var outcome = await LoadAsync("user_interaction/t.csv.gz", 1);
+
+        Assert.Equal(LoadStatus.Failed, outcome.Status);
+        Assert.StartsWith("not a valid gzip file: ", outcome.Error);
+        Assert.Empty(await _engine.RowsAsync("user_interaction"));
+    }
+
+    [Fact]
     public async Task Backfill_HeaderOnly_LoadsNothingAndStillReplaces()
     {
-        await _engine.PutObjectAsync("user_interaction/e.csv", 1, "user_id,content_id,read_percent,updated_at\n7,1,95,2022-03-27\n");
+        await PutAsync("user_interaction/e.csv", 1, "user_id,content_id,read_percent,updated_at\n7,1,95,2022-03-27\n");
         await LoadAsync("user_interaction/e.csv", 1);
-        await _engine.PutObjectAsync("user_interaction/e.csv", 2, "user_id,content_id,read_percent,updated_at\n");
+        await PutAsync("user_interaction/e.csv", 2, "user_id,content_id,read_percent,updated_at\n");
 
         var outcome = await LoadAsync("user_interaction/e.csv", 2);
 
@@ -198,8 +219,8 @@ public abstract class WarehouseConformance : IAsyncLifetime
     [Fact]
     public async Task Backfill_RowsAreAnsweredByUserContent()
     {
-        await _engine.PutObjectAsync("user_interaction/u.csv", 1, "user_id,content_id,read_percent,updated_at\n7,1,95,2022-03-20\n7,2,95,2022-03-27 23:59:59\n");
-        await _engine.PutObjectAsync("content_meta/m.csv", 1, "content_id,category_name\n1,romance\n2,romance\n2,drama\n");
+        await PutAsync("user_interaction/u.csv", 1, "user_id,content_id,read_percent,updated_at\n7,1,95,2022-03-20\n7,2,95,2022-03-27 23:59:59\n");
+        await PutAsync("content_meta/m.csv", 1, "content_id,category_name\n1,romance\n2,romance\n2,drama\n");
 
         await LoadAsync("user_interaction/u.csv", 1);
         await LoadAsync("content_meta/m.csv", 1);

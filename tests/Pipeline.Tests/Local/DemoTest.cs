@@ -17,7 +17,9 @@ public sealed class DemoTest
         Assert.True(shares!.Count >= 10, $"only {shares.Count} categories");
         Assert.All(shares.Keys, category => Assert.Contains(category, DemoDataset.Categories));
         Assert.Equal(1.0, shares.Values.Sum(), 9);
-        var loads = await stack.QueryAsync("SELECT object, status, rows_loaded FROM load_log ORDER BY object");
+        // The bucket watcher may see the demo dumps too; it can only skip them (same generations).
+        var loads = await stack.QueryAsync("SELECT object, status, rows_loaded FROM load_log WHERE status <> 'skipped' ORDER BY object");
+        Assert.Equal(2, loads.Count);
         Assert.Equal(["gs://local-bucket/content_meta/demo-content-meta.csv", "loaded"], loads[0][..2]);
         Assert.Equal(["gs://local-bucket/user_interaction/demo-user-interaction.csv", "loaded", (long)DemoDataset.InteractionCount], loads[1]);
     }
