@@ -11,15 +11,18 @@ invoker="eventarc-invoker@$PROJECT_ID.iam.gserviceaccount.com"
 
 case "$trigger" in
   http) auth_flag=$([[ "$ALLOW_UNAUTHENTICATED" == "true" ]] && echo --allow-unauthenticated || echo --no-allow-unauthenticated)
-        concurrency=80 timeout=30s ;;
-  storage) auth_flag=--no-allow-unauthenticated concurrency=1 timeout=540s ;;
-  *) auth_flag=--no-allow-unauthenticated concurrency=80 timeout=60s ;;
+        concurrency=80 timeout=30s max_instances=20 ;;
+  # One backfill at a time in the whole project: BackfillCsv decides (load, replace, skip) from load_log and then
+  # commits; one instance with one request at a time keeps two deliveries from deciding on the same state. Events
+  # beyond it are answered 429 and redelivered by Eventarc. (The commit also re-checks the state it decided on.)
+  storage) auth_flag=--no-allow-unauthenticated concurrency=1 timeout=540s max_instances=1 ;;
+  *) auth_flag=--no-allow-unauthenticated concurrency=80 timeout=60s max_instances=20 ;;
 esac
 
 # `gcloud run deploy` creates or updates: idempotent.
 gcloud run deploy "$service" --image "$image" --region "$REGION" --project "$PROJECT_ID" \
   --service-account "$account" "$auth_flag" --concurrency "$concurrency" --timeout "$timeout" \
-  --cpu 1 --memory 512Mi --min-instances 0 --max-instances 20 \
+  --cpu 1 --memory 512Mi --min-instances 0 --max-instances "$max_instances" \
   --set-env-vars "GOOGLE_CLOUD_PROJECT=$PROJECT_ID,BIGQUERY_DATASET=$DATASET,BIGQUERY_LOCATION=$BIGQUERY_LOCATION,WAREHOUSE=bigquery"
 
 [[ "$trigger" == "http" ]] && exit 0
