@@ -50,7 +50,9 @@ public sealed class UploadSink : IAsyncDisposable
             }
             if (request.Headers.ContentRange.ToString().EndsWith("/*", StringComparison.Ordinal))
             {
+                // Everything sent so far is kept: "Range: bytes=0-<last byte>".
                 context.Response.StatusCode = 308;
+                context.Response.Headers["Range"] = $"bytes=0-{Interlocked.Read(ref BytesUploaded) - 1}";
                 return;
             }
             await AnswerJobAsync(context, _sessions[request.Query["upload_id"]!]);

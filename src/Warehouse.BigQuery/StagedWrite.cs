@@ -159,11 +159,19 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
                 _job = job;
                 return;
             }
-            // After a status answer, send again from what it confirmed; after a chunk that went through, the failures
-            // so far are over.
-            failures = askStatus ? failures : 0;
-            askStatus = false;
+            // After a status answer, send again from what it confirmed; after a chunk the server took some of, the
+            // failures so far are over. A server that keeps taking nothing is a failure too, not a reason to loop.
+            var before = _persisted;
             Confirm(progress.Persisted!.Value);
+            if (!askStatus)
+            {
+                failures = _persisted > before ? 0 : failures + 1;
+                if (failures > MaxUploadFailures)
+                {
+                    throw new BigQueryException(null, [], $"The upload server kept {_persisted} bytes and took none of the last {MaxUploadFailures} chunks.");
+                }
+            }
+            askStatus = false;
             if (!final && _buffer.Length < ChunkBytes)
             {
                 return;

@@ -279,6 +279,21 @@ public sealed class BigQueryContractTest : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Backfill_ServerTakingNothing_FailsTheDeliveryInsteadOfLooping()
+    {
+        foreach (var _ in Enumerable.Range(0, 20))
+        {
+            _bigQuery.PersistOnly(_ => 0);
+        }
+        await using var server = await BackfillServerAsync(Objects(LargeDump(90_000)));
+
+        var response = await server.SendAsync(Finalized());
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.InRange(_bigQuery.Requests.Count(r => r.Method == "PUT"), 2, 10);
+    }
+
+    [Fact]
     public async Task Backfill_ChunkFailingHalfway_AsksWhereTheUploadStandsAndResumes()
     {
         _bigQuery.FailUploadChunk(r => r.ContentRange?.StartsWith("bytes 0-", StringComparison.Ordinal) == true ? 3 << 20 : null);
