@@ -1,36 +1,28 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Pipeline.Local;
 using Pipeline.Local.Commands;
 using Pipeline.Local.Demo;
 
-if (args is ["load", .. var loadArgs])
-{
-    return await LoadCommand.RunAsync(loadArgs, CancellationToken.None);
-}
+// dotnet run --project local -- --help
+return await LocalCommandLine.InvokeAsync(LocalCommandLine.Create(ServeAsync, LoadCommand.RunAsync), args);
 
-LocalOptions options;
-try
+static async Task<int> ServeAsync(LocalOptions options, CancellationToken cancellationToken)
 {
-    options = LocalOptions.Parse(args);
+    await using var app = LocalStack.Build(LocalStack.CreateBuilder(options));
+    if (options.Demo)
+    {
+        await app.Services.GetRequiredService<DemoLoader>().LoadAsync(new DemoDataset(), cancellationToken);
+    }
+    await app.StartAsync(cancellationToken);
+    // The address Kestrel bound: the port asked for, or the free one it picked for --port 0.
+    var root = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    app.Logger.LogInformation("Local stack on {Root}, data in {DataDir}", root, Path.GetFullPath(options.DataDir));
+    if (options.Demo)
+    {
+        app.Logger.LogInformation("Try {Root}/user_content/?user_id={User}&query_date={Date:yyyy-MM-dd}",
+            root, DemoDataset.FeaturedUser, DemoDataset.LastDate);
+    }
+    await app.WaitForShutdownAsync(cancellationToken);
+    return 0;
 }
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine($"Usage: {LocalOptions.Usage}");
-    Console.Error.WriteLine($"   or: {LoadCommand.Usage}");
-    return 2;
-}
-
-await using var app = LocalStack.Build(LocalStack.CreateBuilder(options));
-if (options.Demo)
-{
-    await app.Services.GetRequiredService<DemoLoader>().LoadAsync(new DemoDataset(), CancellationToken.None);
-}
-await app.StartAsync();
-app.Logger.LogInformation("Local stack on http://127.0.0.1:{Port}, data in {DataDir}", options.Port, Path.GetFullPath(options.DataDir));
-if (options.Demo)
-{
-    app.Logger.LogInformation("Try http://127.0.0.1:{Port}/user_content/?user_id={User}&query_date={Date:yyyy-MM-dd}",
-        options.Port, DemoDataset.FeaturedUser, DemoDataset.LastDate);
-}
-await app.WaitForShutdownAsync();
-return 0;
