@@ -1,6 +1,7 @@
 using System.Net.Mime;
 using System.Text.Json;
 using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.Http;
 using CloudNative.CloudEvents.SystemTextJson;
 using Microsoft.AspNetCore.Http;
 
@@ -17,7 +18,6 @@ public sealed class CloudEventRequestReader
     /// <summary>The largest body read: a 10 MB Pub/Sub message, base64-encoded in its envelope, fits.</summary>
     public const long MaxBodyBytes = 16 * 1024 * 1024;
 
-    private const string HeaderPrefix = "ce-";
     private readonly JsonEventFormatter _formatter = new();
 
     public async Task<CloudEvent> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -29,7 +29,7 @@ public sealed class CloudEventRequestReader
             throw new CloudEventBindingException("Batch mode CloudEvents are not supported.");
         }
         var body = await ReadBodyAsync(request, cancellationToken);
-        if (request.Headers.ContainsKey("ce-specversion"))
+        if (request.Headers.ContainsKey(HttpUtilities.SpecVersionHttpHeader))
         {
             return ReadBinaryMode(request, body);
         }
@@ -47,20 +47,19 @@ public sealed class CloudEventRequestReader
 
     private CloudEvent ReadBinaryMode(HttpRequest request, ReadOnlyMemory<byte> body)
     {
-        var version = CloudEventsSpecVersion.FromVersionId(request.Headers["ce-specversion"].ToString())
-            ?? throw new CloudEventBindingException($"Unknown CloudEvents spec version '{request.Headers["ce-specversion"]}'.");
+        var specVersion = request.Headers[HttpUtilities.SpecVersionHttpHeader].ToString();
+        var version = CloudEventsSpecVersion.FromVersionId(specVersion)
+            ?? throw new CloudEventBindingException($"Unknown CloudEvents spec version '{specVersion}'.");
         var cloudEvent = new CloudEvent(version);
         try
         {
             foreach (var header in request.Headers)
             {
-                if (!header.Key.StartsWith(HeaderPrefix, StringComparison.OrdinalIgnoreCase)
-                    || header.Key.Equals("ce-specversion", StringComparison.OrdinalIgnoreCase))
+                if (HttpUtilities.GetAttributeNameFromHeaderName(header.Key) is not { } name || name == CloudEventsSpecVersion.SpecVersionAttribute.Name)
                 {
                     continue;
                 }
-                var name = header.Key[HeaderPrefix.Length..].ToLowerInvariant();
-                cloudEvent.SetAttributeFromString(name, DecodeHeaderValue(header.Value.ToString()));
+                cloudEvent.SetAttributeFromString(name, HttpUtilities.DecodeHeaderValue(header.Value.ToString()));
             }
             if (!string.IsNullOrEmpty(request.ContentType))
             {
@@ -132,27 +131,6 @@ public sealed class CloudEventRequestReader
         catch (FormatException e)
         {
             throw new CloudEventBindingException($"Malformed Content-Type '{header}'.", e);
-        }
-    }
-
-    /// <summary>Binary-mode header values are optionally double-quoted, then percent-encoded UTF-8.</summary>
-    private static string DecodeHeaderValue(string value)
-    {
-        if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
-        {
-            value = value[1..^1];
-        }
-        if (!value.Contains('%'))
-        {
-            return value;
-        }
-        try
-        {
-            return Uri.UnescapeDataString(value);
-        }
-        catch (UriFormatException e)
-        {
-            throw new CloudEventBindingException($"Malformed percent-encoding in header value '{value}'.", e);
         }
     }
 }

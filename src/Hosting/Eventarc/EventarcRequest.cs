@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.Http;
 using Microsoft.AspNetCore.Http;
 using Pipeline.Hosting.Events;
 
@@ -36,25 +38,29 @@ public sealed record EventarcRequest(IReadOnlyDictionary<string, string> Headers
             subject: $"objects/{storageObject.Name}",
             body: JsonSerializer.SerializeToUtf8Bytes(storageObject, EventPayloadJson.Options));
 
+    /// <summary>Binary content mode: each attribute in its <c>ce-</c> header, encoded as the CloudEvents HTTP binding says.</summary>
     private static EventarcRequest Create(string id, string type, string source, DateTimeOffset? time, string? subject, byte[] body)
     {
+        var version = CloudEventsSpecVersion.V1_0;
         var headers = new Dictionary<string, string>
         {
-            ["ce-specversion"] = "1.0",
-            ["ce-id"] = id,
-            ["ce-type"] = type,
-            ["ce-source"] = source,
+            [HttpUtilities.SpecVersionHttpHeader] = version.VersionId,
+            [Header(version.IdAttribute)] = HttpUtilities.EncodeHeaderValue(id),
+            [Header(version.TypeAttribute)] = HttpUtilities.EncodeHeaderValue(type),
+            [Header(version.SourceAttribute)] = HttpUtilities.EncodeHeaderValue(source),
         };
         if (time is { } at)
         {
-            headers["ce-time"] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'");
+            headers[Header(version.TimeAttribute)] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'");
         }
         if (subject is not null)
         {
-            headers["ce-subject"] = Uri.EscapeDataString(subject).Replace("%2F", "/", StringComparison.Ordinal);
+            headers[Header(version.SubjectAttribute)] = HttpUtilities.EncodeHeaderValue(subject);
         }
         return new EventarcRequest(headers, body);
     }
+
+    private static string Header(CloudEventAttribute attribute) => HttpUtilities.HttpHeaderPrefix + attribute.Name;
 
     /// <summary>The request as an <see cref="HttpRequestMessage"/> (for an HTTP client or a test server).</summary>
     public HttpRequestMessage ToHttpRequestMessage(string path = "/")

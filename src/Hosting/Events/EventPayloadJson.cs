@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -41,7 +40,7 @@ public static class EventPayloadJson
         }
         foreach (var property in typeInfo.Properties.ToList())
         {
-            var snake = ToSnakeCase(property.Name);
+            var snake = JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
             if (snake == property.Name || property.Set is null)
             {
                 continue;
@@ -51,22 +50,5 @@ public static class EventPayloadJson
             alias.Get = null;
             typeInfo.Properties.Add(alias);
         }
-    }
-
-    private static string ToSnakeCase(string name)
-    {
-        var builder = new StringBuilder(name.Length + 4);
-        foreach (var c in name)
-        {
-            if (char.IsUpper(c))
-            {
-                builder.Append('_').Append(char.ToLowerInvariant(c));
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-        return builder.ToString();
     }
 }
