@@ -1,9 +1,16 @@
+using System.Linq.Expressions;
+using DuckDB.NET.Data;
+using Pipeline.Warehouse.Backfill;
+using Pipeline.Warehouse.Rows;
+using Pipeline.Warehouse.Schema;
+
 namespace Pipeline.Warehouse.DuckDb;
 
 /// <summary>
-/// The DDL of the four tables in DuckDB's dialect, plus <c>ingested_events</c>: the keys of every streamed event,
-/// whose primary key makes redelivered Pub/Sub messages no-ops. The big tables carry no index — backfill appends
-/// millions of rows, made exactly-once by <c>load_log</c> instead, and the query counts each event_id once anyway.
+/// The tables of <see cref="WarehouseSchema"/> in DuckDB: their DDL and their appenders, plus <c>ingested_events</c>:
+/// the keys of every streamed event, whose primary key makes redelivered Pub/Sub messages no-ops. The big tables
+/// carry no index — backfill appends millions of rows, made exactly-once by <c>load_log</c> instead, and the query
+/// counts each event_id once anyway.
 /// </summary>
 internal static class DuckDbSchema
 {
@@ -14,6 +21,14 @@ internal static class DuckDbSchema
     public const string StageContentMeta = "stage_content_meta";
     public const string StageErrors = "stage_ingest_errors";
 
+    public static RowAppender<Interaction> Interactions { get; } = new(WarehouseSchema.UserInteraction);
+
+    public static RowAppender<ContentCategory> ContentMeta { get; } = new(WarehouseSchema.ContentMeta);
+
+    public static RowAppender<IngestError> IngestErrors { get; } = new(WarehouseSchema.IngestErrors);
+
+    public static RowAppender<LoadLogEntry> LoadLog { get; } = new(WarehouseSchema.LoadLog);
+
     /// <summary>The writer connection's own staging tables: rows are appended there, then moved with one INSERT … ON CONFLICT.</summary>
     public static string CreateStagingTables(TableNames tables) => $"""
 
@@ -22,40 +37,77 @@ internal static class DuckDbSchema
         CREATE TEMP TABLE IF NOT EXISTS {StageErrors} AS SELECT * FROM {Quote(tables.IngestErrors)} LIMIT 0;
         """;
 
-    public static string CreateTables(TableNames tables) => $"""
-        CREATE TABLE IF NOT EXISTS {Quote(tables.Interactions)} (
-            event_id     VARCHAR NOT NULL,
-            user_id      BIGINT NOT NULL,
-            content_id   BIGINT NOT NULL,
-            read_percent DOUBLE NOT NULL,
-            updated_at   TIMESTAMP NOT NULL,
-            ingested_at  TIMESTAMP NOT NULL);
-        CREATE TABLE IF NOT EXISTS {Quote(tables.ContentMeta)} (
-            event_id      VARCHAR NOT NULL,
-            content_id    BIGINT NOT NULL,
-            category_name VARCHAR NOT NULL,
-            updated_at    TIMESTAMP,
-            ingested_at   TIMESTAMP NOT NULL);
-        CREATE TABLE IF NOT EXISTS {Quote(tables.IngestErrors)} (
-            source      VARCHAR NOT NULL,
-            event_id    VARCHAR NOT NULL,
-            payload     VARCHAR,
-            error       VARCHAR NOT NULL,
-            received_at TIMESTAMP NOT NULL,
-            PRIMARY KEY (source, event_id));
+    /// <summary>The four tables under their configured names, and the ledger.</summary>
+    public static string CreateTables(TableNames tables) =>
+        string.Concat(Named(tables).Select(t => CreateTable(t.Table, t.Name))) + $"""
         CREATE TABLE IF NOT EXISTS {IngestedEvents} (
             target   VARCHAR NOT NULL,
             event_id VARCHAR NOT NULL,
             PRIMARY KEY (target, event_id));
-        CREATE TABLE IF NOT EXISTS {Quote(tables.LoadLog)} (
-            object        VARCHAR NOT NULL,
-            generation    VARCHAR NOT NULL,
-            target        VARCHAR NOT NULL,
-            status        VARCHAR NOT NULL,
-            rows_loaded   BIGINT NOT NULL,
-            rows_rejected BIGINT NOT NULL,
-            error         VARCHAR,
-            started_at    TIMESTAMP NOT NULL,
-            finished_at   TIMESTAMP NOT NULL);
         """;
+
+    /// <summary>The columns of a table, comma-separated, in its order.</summary>
+    public static string ColumnList(Table table) => string.Join(", ", table.Columns.Select(c => c.Name));
+
+    private static string CreateTable(Table table, string name)
+    {
+        var width = table.Columns.Max(c => c.Name.Length);
+        var lines = table.Columns.Select(c => $"    {c.Name.PadRight(width)} {TypeName(c.Type)}{(c.Nullable ? "" : " NOT NULL")}").ToList();
+        if (table.Key.Count > 0)
+        {
+            lines.Add($"    PRIMARY KEY ({string.Join(", ", table.Key)})");
+        }
+        return $"CREATE TABLE IF NOT EXISTS {Quote(name)} (\n{string.Join(",\n", lines)});\n";
+    }
+
+    private static string TypeName(ColumnType type) => type switch
+    {
+        ColumnType.String => "VARCHAR",
+        ColumnType.Int64 => "BIGINT",
+        ColumnType.Float64 => "DOUBLE",
+        ColumnType.Timestamp => "TIMESTAMP",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+
+    private static IEnumerable<(Table Table, string Name)> Named(TableNames tables) =>
+    [
+        (WarehouseSchema.UserInteraction, tables.Interactions),
+        (WarehouseSchema.ContentMeta, tables.ContentMeta),
+        (WarehouseSchema.IngestErrors, tables.IngestErrors),
+        (WarehouseSchema.LoadLog, tables.LoadLog),
+    ];
+}
+
+/// <summary>
+/// Appends a table's rows with DuckDB's appender: every column in declaration order, through its accessor. The
+/// row's appends are compiled into one delegate per table — the calls a hand-written append would make, without
+/// boxing or a dispatch per value — because a backfill appends millions of rows a second.
+/// </summary>
+internal sealed class RowAppender<TRow>(Table<TRow> table)
+{
+    private readonly Action<DuckDBAppender, TRow, DateTime> _append = Compile(table);
+
+    /// <summary>Appends one row; <paramref name="writeTime"/> fills the write-time columns.</summary>
+    public void Append(DuckDBAppender appender, TRow row, DateTime writeTime) => _append(appender, row, writeTime);
+
+    /// <summary>(appender, row, writeTime) => appender.CreateRow().AppendValue(column 1's value)…AppendValue(column n's).EndRow().</summary>
+    private static Action<DuckDBAppender, TRow, DateTime> Compile(Table<TRow> table)
+    {
+        var appender = Expression.Parameter(typeof(DuckDBAppender), "appender");
+        var row = Expression.Parameter(typeof(TRow), "row");
+        var writeTime = Expression.Parameter(typeof(DateTime), "writeTime");
+        Expression appended = Expression.Call(appender, typeof(DuckDBAppender).GetMethod(nameof(DuckDBAppender.CreateRow))!);
+        foreach (var column in table.Columns)
+        {
+            // Each accessor returns string or a Nullable<T>, exactly the type of one AppendValue overload.
+            var value = column.IsWriteTime
+                ? Expression.Convert(writeTime, typeof(DateTime?))
+                : (Expression)Expression.Invoke(Expression.Constant(column.Accessor), row);
+            var appendValue = typeof(IDuckDBAppenderRow).GetMethod(nameof(IDuckDBAppenderRow.AppendValue), [value.Type])
+                ?? throw new InvalidOperationException($"DuckDB's appender takes no {value.Type} (column {table.Name}.{column.Name}).");
+            appended = Expression.Call(appended, appendValue, value);
+        }
+        var endRow = Expression.Call(appended, typeof(IDuckDBAppenderRow).GetMethod(nameof(IDuckDBAppenderRow.EndRow))!);
+        return Expression.Lambda<Action<DuckDBAppender, TRow, DateTime>>(endRow, appender, row, writeTime).Compile();
+    }
 }

@@ -3,6 +3,7 @@ using DuckDB.NET.Data;
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Ingest;
 using Pipeline.Warehouse.Rows;
+using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.DuckDb;
 
@@ -69,7 +70,7 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT object, generation, target, status, rows_loaded, rows_rejected, error, started_at, finished_at
+            SELECT {DuckDbSchema.ColumnList(WarehouseSchema.LoadLog)}
             FROM {DuckDbSchema.Quote(_options.Tables.LoadLog)} {where} ORDER BY started_at, finished_at
             """;
         command.Parameters.AddRange(parameters);
@@ -84,10 +85,13 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
         return entries;
     }
 
-    private void WriteLoadLog(DuckDBConnection connection, CsvLoad load, LoadOutcome outcome, DateTime startedAt) =>
-        Execute(connection, $"INSERT INTO {DuckDbSchema.Quote(_options.Tables.LoadLog)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            load.ObjectUri, load.Generation.ToString(CultureInfo.InvariantCulture), TargetTable(load.Target), GenerationRule.Status(outcome.Status),
-            outcome.RowsLoaded, outcome.RowsRejected, outcome.Error, startedAt, _clock.GetUtcNow().UtcDateTime);
+    private void WriteLoadLog(DuckDBConnection connection, CsvLoad load, LoadOutcome outcome, DateTime startedAt)
+    {
+        var entry = new LoadLogEntry(load.ObjectUri, load.Generation.ToString(CultureInfo.InvariantCulture), TargetTable(load.Target),
+            GenerationRule.Status(outcome.Status), outcome.RowsLoaded, outcome.RowsRejected, outcome.Error, startedAt, _clock.GetUtcNow().UtcDateTime);
+        using var appender = connection.CreateAppender(null, null, _options.Tables.LoadLog);
+        DuckDbSchema.LoadLog.Append(appender, entry, entry.FinishedAt);
+    }
 
     private string TargetTable(RecordKind kind) => kind == RecordKind.Interaction ? _options.Tables.Interactions : _options.Tables.ContentMeta;
 
@@ -114,8 +118,7 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
             var appender = Appender();
             foreach (var row in rows)
             {
-                appender.CreateRow().AppendValue(row.EventId).AppendValue(row.UserId).AppendValue(row.ContentId)
-                    .AppendValue(row.ReadPercent).AppendValue(row.UpdatedAt).AppendValue(startedAt).EndRow();
+                DuckDbSchema.Interactions.Append(appender, row, startedAt);
             }
             return ValueTask.CompletedTask;
         }
@@ -125,8 +128,7 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
             var appender = Appender();
             foreach (var row in rows)
             {
-                appender.CreateRow().AppendValue(row.EventId).AppendValue(row.ContentId).AppendValue(row.CategoryName)
-                    .AppendValue(row.UpdatedAt).AppendValue(startedAt).EndRow();
+                DuckDbSchema.ContentMeta.Append(appender, row, startedAt);
             }
             return ValueTask.CompletedTask;
         }

@@ -1,5 +1,6 @@
 using DuckDB.NET.Data;
 using Pipeline.Warehouse.Rows;
+using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.DuckDb;
 
@@ -46,7 +47,7 @@ public sealed partial class DuckDbWarehouse
             {MoveNew(tables.Interactions, DuckDbSchema.StageInteractions)}
             {MoveNew(tables.ContentMeta, DuckDbSchema.StageContentMeta)}
             INSERT INTO {DuckDbSchema.Quote(tables.IngestErrors)}
-                SELECT * FROM {DuckDbSchema.StageErrors} QUALIFY row_number() OVER (PARTITION BY source, event_id) = 1
+                SELECT * FROM {DuckDbSchema.StageErrors} QUALIFY row_number() OVER (PARTITION BY {string.Join(", ", WarehouseSchema.IngestErrors.Key)}) = 1
                 ON CONFLICT DO NOTHING;
             DELETE FROM {DuckDbSchema.StageInteractions};
             DELETE FROM {DuckDbSchema.StageContentMeta};
@@ -92,40 +93,25 @@ public sealed partial class DuckDbWarehouse
     private void Append(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches, bool staging)
     {
         var tables = _options.Tables;
-        if (batches.Any(b => b.Interactions.Count > 0))
+        Append(connection, staging ? DuckDbSchema.StageInteractions : tables.Interactions, staging, batches, b => b.Interactions, DuckDbSchema.Interactions);
+        Append(connection, staging ? DuckDbSchema.StageContentMeta : tables.ContentMeta, staging, batches, b => b.ContentCategories, DuckDbSchema.ContentMeta);
+        Append(connection, staging ? DuckDbSchema.StageErrors : tables.IngestErrors, staging, batches, b => b.Errors, DuckDbSchema.IngestErrors);
+    }
+
+    /// <summary>One table's rows of every batch, each written at its batch's <see cref="IngestBatch.ReceivedAt"/>.</summary>
+    private static void Append<TRow>(DuckDBConnection connection, string table, bool temporary, IReadOnlyList<IngestBatch> batches,
+        Func<IngestBatch, IReadOnlyList<TRow>> rowsOf, RowAppender<TRow> rowAppender)
+    {
+        if (!batches.Any(b => rowsOf(b).Count > 0))
         {
-            using var appender = Appender(connection, staging ? DuckDbSchema.StageInteractions : tables.Interactions, staging);
-            foreach (var batch in batches)
-            {
-                foreach (var r in batch.Interactions)
-                {
-                    appender.CreateRow().AppendValue(r.EventId).AppendValue(r.UserId).AppendValue(r.ContentId)
-                        .AppendValue(r.ReadPercent).AppendValue(r.UpdatedAt).AppendValue(batch.ReceivedAt).EndRow();
-                }
-            }
+            return;
         }
-        if (batches.Any(b => b.ContentCategories.Count > 0))
+        using var appender = Appender(connection, table, temporary);
+        foreach (var batch in batches)
         {
-            using var appender = Appender(connection, staging ? DuckDbSchema.StageContentMeta : tables.ContentMeta, staging);
-            foreach (var batch in batches)
+            foreach (var row in rowsOf(batch))
             {
-                foreach (var r in batch.ContentCategories)
-                {
-                    appender.CreateRow().AppendValue(r.EventId).AppendValue(r.ContentId).AppendValue(r.CategoryName)
-                        .AppendValue(r.UpdatedAt).AppendValue(batch.ReceivedAt).EndRow();
-                }
-            }
-        }
-        if (batches.Any(b => b.Errors.Count > 0))
-        {
-            using var appender = Appender(connection, staging ? DuckDbSchema.StageErrors : tables.IngestErrors, staging);
-            foreach (var batch in batches)
-            {
-                foreach (var e in batch.Errors)
-                {
-                    appender.CreateRow().AppendValue(e.Source).AppendValue(e.EventId).AppendValue(e.Payload).AppendValue(e.Error)
-                        .AppendValue(batch.ReceivedAt).EndRow();
-                }
+                rowAppender.Append(appender, row, batch.ReceivedAt);
             }
         }
     }
