@@ -1,6 +1,8 @@
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery.Rest;
 using Pipeline.Warehouse.Ingest;
+using Pipeline.Warehouse.Rows;
+using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.BigQuery;
 
@@ -12,15 +14,47 @@ namespace Pipeline.Warehouse.BigQuery;
 /// </summary>
 internal static class BackfillScript
 {
-    /// <summary>The staging table: the target's columns (no ingested_at), then a dead letter's payload and error.</summary>
-    public static TableSchema StagingSchema(RecordKind target) => new(
-        [.. Columns(target).Select(c => new TableFieldSchema(c.Name, c.Type)), new("payload", "STRING"), new("error", "STRING")]);
+    /// <summary>The dead letters' source: the script's <c>@source</c>, the same for every row of the file.</summary>
+    private static readonly Column s_source = WarehouseSchema.IngestErrors.Column("source");
+
+    /// <summary>When the attempt finished: BigQuery's clock when the statement runs, not a parameter.</summary>
+    private static readonly Column s_finishedAt = WarehouseSchema.LoadLog.Column("finished_at");
+
+    /// <summary>
+    /// The columns of <c>ingest_errors</c> a backfill stages for each bad row: all but the source (<c>@source</c>)
+    /// and the write time (<c>@started_at</c>).
+    /// </summary>
+    public static IReadOnlyList<Column<IngestError>> DeadLetterColumns { get; } =
+        [.. WarehouseSchema.IngestErrors.Columns.Where(c => c != s_source && !c.IsWriteTime)];
+
+    /// <summary>A target's columns that its rows hold: all but the write time, which the commit fills with <c>@started_at</c>.</summary>
+    public static IReadOnlyList<Column<TRow>> RowColumns<TRow>(Table<TRow> table) => [.. table.Columns.Where(c => !c.IsWriteTime)];
+
+    /// <summary>
+    /// The staging table: the target's row columns, then the dead letters' not among them. A good row fills the
+    /// first, a bad row the second; <c>error</c> tells them apart.
+    /// </summary>
+    public static TableSchema StagingSchema(RecordKind target)
+    {
+        var rows = Target(target).Columns.Where(c => !c.IsWriteTime).ToList();
+        var deadLetters = DeadLetterColumns.Where(d => rows.All(c => c.Name != d.Name));
+        return new([.. rows.Concat(deadLetters).Select(c => new TableFieldSchema(c.Name, SqlType(c.Type)))]);
+    }
+
+    /// <summary>The GoogleSQL name of a logical type.</summary>
+    public static string SqlType(ColumnType type) => type switch
+    {
+        ColumnType.String => "STRING",
+        ColumnType.Int64 => "INT64",
+        ColumnType.Float64 => "FLOAT64",
+        ColumnType.Timestamp => "TIMESTAMP",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
 
     /// <summary>The commit script; <paramref name="staging"/> is null when the file had no rows at all.</summary>
     public static string Commit(RecordKind target, BigQueryOptions options, TableReference? staging, bool replacing)
     {
         var into = BigQueryOptions.Sql(target == RecordKind.Interaction ? options.Interactions : options.ContentMeta);
-        var columns = string.Join(", ", Columns(target).Select(c => c.Name));
         var statements = new List<string>
         {
             "BEGIN TRANSACTION",
@@ -44,12 +78,12 @@ internal static class BackfillScript
         {
             var from = BigQueryOptions.Sql(staging);
             statements.Add($"""
-                INSERT INTO {into} ({columns}, ingested_at)
-                SELECT {columns}, @started_at FROM {from} WHERE error IS NULL
+                INSERT INTO {into} ({Names(Target(target).Columns)})
+                SELECT {Selected(Target(target).Columns)} FROM {from} WHERE error IS NULL
                 """);
             statements.Add($"""
-                INSERT INTO {BigQueryOptions.Sql(options.IngestErrors)} (source, event_id, payload, error, received_at)
-                SELECT @source, event_id, payload, error, @started_at FROM {from} WHERE error IS NOT NULL
+                INSERT INTO {BigQueryOptions.Sql(options.IngestErrors)} ({Names(WarehouseSchema.IngestErrors.Columns)})
+                SELECT {Selected(WarehouseSchema.IngestErrors.Columns, s_source)} FROM {from} WHERE error IS NOT NULL
                 """);
         }
         statements.Add(LoadLogInsert(options));
@@ -63,18 +97,22 @@ internal static class BackfillScript
 
     /// <summary>One load_log row: @object, @generation, @target, @status, @rows_loaded, @rows_rejected, @error, @started_at.</summary>
     public static string LoadLogInsert(BigQueryOptions options) => $"""
-        INSERT INTO {BigQueryOptions.Sql(options.LoadLog)} (object, generation, target, status, rows_loaded, rows_rejected, error, started_at, finished_at)
-        VALUES (@object, @generation, @target, @status, @rows_loaded, @rows_rejected, @error, @started_at, CURRENT_TIMESTAMP())
+        INSERT INTO {BigQueryOptions.Sql(options.LoadLog)} ({Names(WarehouseSchema.LoadLog.Columns)})
+        VALUES ({string.Join(", ", WarehouseSchema.LoadLog.Columns.Select(c => c == s_finishedAt ? "CURRENT_TIMESTAMP()" : "@" + c.Name))})
         """;
 
     /// <summary>An object's outcomes in one target: @object, @target.</summary>
     public static string LoadLogRead(BigQueryOptions options) => $"""
-        SELECT object, generation, target, status, rows_loaded, rows_rejected, error, started_at, finished_at
+        SELECT {Names(WarehouseSchema.LoadLog.Columns)}
         FROM {BigQueryOptions.Sql(options.LoadLog)}
         WHERE object = @object AND target = @target
         """;
 
-    private static IEnumerable<(string Name, string Type)> Columns(RecordKind target) => target == RecordKind.Interaction
-        ? [("event_id", "STRING"), ("user_id", "INT64"), ("content_id", "INT64"), ("read_percent", "FLOAT64"), ("updated_at", "TIMESTAMP")]
-        : [("event_id", "STRING"), ("content_id", "INT64"), ("category_name", "STRING"), ("updated_at", "TIMESTAMP")];
+    private static Schema.Table Target(RecordKind target) => target == RecordKind.Interaction ? WarehouseSchema.UserInteraction : WarehouseSchema.ContentMeta;
+
+    private static string Names(IEnumerable<Column> columns) => string.Join(", ", columns.Select(c => c.Name));
+
+    /// <summary>A commit's SELECT list from the staging table: the columns, with the write time (and the source) as parameters.</summary>
+    private static string Selected(IEnumerable<Column> columns, Column? source = null) =>
+        string.Join(", ", columns.Select(c => c.IsWriteTime ? "@started_at" : c == source ? "@source" : c.Name));
 }

@@ -4,6 +4,7 @@ using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery.Rest;
 using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
+using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.BigQuery;
 
@@ -23,23 +24,11 @@ public sealed class BigQueryWarehouse(
 
     public async Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
-        var at = Values.Timestamp(batch.ReceivedAt);
         var refused = new List<IngestError>();
-        refused.AddRange(await InsertRowsAsync(options.Interactions, batch.Interactions, r => r.EventId, r => new Dictionary<string, object?>
-        {
-            ["event_id"] = r.EventId, ["user_id"] = Values.Int64(r.UserId), ["content_id"] = Values.Int64(r.ContentId),
-            ["read_percent"] = r.ReadPercent, ["updated_at"] = Values.Timestamp(r.UpdatedAt), ["ingested_at"] = at,
-        }, cancellationToken));
-        refused.AddRange(await InsertRowsAsync(options.ContentMeta, batch.ContentCategories, r => r.EventId, r => new Dictionary<string, object?>
-        {
-            ["event_id"] = r.EventId, ["content_id"] = Values.Int64(r.ContentId), ["category_name"] = r.CategoryName,
-            ["updated_at"] = r.UpdatedAt is { } updated ? Values.Timestamp(updated) : null, ["ingested_at"] = at,
-        }, cancellationToken));
+        refused.AddRange(await InsertRowsAsync(options.Interactions, batch.Interactions, r => r.EventId, s_interaction, batch.ReceivedAt, cancellationToken));
+        refused.AddRange(await InsertRowsAsync(options.ContentMeta, batch.ContentCategories, r => r.EventId, s_contentCategory, batch.ReceivedAt, cancellationToken));
         var errors = batch.Errors.Concat(refused).ToList();
-        var unstorable = await InsertAsync(options.IngestErrors, errors, e => $"{e.Source}:{e.EventId}", e => new Dictionary<string, object?>
-        {
-            ["source"] = e.Source, ["event_id"] = e.EventId, ["payload"] = e.Payload, ["error"] = e.Error, ["received_at"] = at,
-        }, cancellationToken);
+        var unstorable = await InsertAsync(options.IngestErrors, errors, e => $"{e.Source}:{e.EventId}", s_ingestError, batch.ReceivedAt, cancellationToken);
         if (unstorable.Count > 0)
         {
             throw new BigQueryException(null, ["invalid"], $"BigQuery refused {unstorable.Count} dead-letter rows: {unstorable[0].Reason}");
@@ -63,11 +52,15 @@ public sealed class BigQueryWarehouse(
     internal Task<QueryResult> QueryAsync(string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken cancellationToken) =>
         WithTableHint(() => client.QueryAsync(options.Project, options.Query(sql, parameters), cancellationToken));
 
+    private static readonly JsonRow<Interaction> s_interaction = new(WarehouseSchema.UserInteraction);
+    private static readonly JsonRow<ContentCategory> s_contentCategory = new(WarehouseSchema.ContentMeta);
+    private static readonly JsonRow<IngestError> s_ingestError = new(WarehouseSchema.IngestErrors);
+
     /// <summary>Inserts rows; the ones BigQuery calls invalid become dead letters (source: the table) to store instead.</summary>
     private async Task<IEnumerable<IngestError>> InsertRowsAsync<TRow>(
-        TableReference table, IReadOnlyList<TRow> rows, Func<TRow, string> insertId, Func<TRow, Dictionary<string, object?>> json,
+        TableReference table, IReadOnlyList<TRow> rows, Func<TRow, string> insertId, JsonRow<TRow> json, DateTime writeTime,
         CancellationToken cancellationToken) =>
-        (await InsertAsync(table, rows, insertId, json, cancellationToken))
+        (await InsertAsync(table, rows, insertId, json, writeTime, cancellationToken))
             .Select(r => new IngestError($"insertAll:{table.TableId}", r.InsertId, r.Json, r.Reason));
 
     /// <summary>
@@ -75,11 +68,12 @@ public sealed class BigQueryWarehouse(
     /// rows it <c>stopped</c> (or failed transiently) are sent again, a few times at most.
     /// </summary>
     private async Task<List<(string InsertId, string Json, string Reason)>> InsertAsync<TRow>(
-        TableReference table, IReadOnlyList<TRow> rows, Func<TRow, string> insertId, Func<TRow, Dictionary<string, object?>> json,
+        TableReference table, IReadOnlyList<TRow> rows, Func<TRow, string> insertId, JsonRow<TRow> json, DateTime writeTime,
         CancellationToken cancellationToken)
     {
         var refused = new List<(string InsertId, string Json, string Reason)>();
-        foreach (var chunk in Chunks(rows.Select(r => (Row: r, Insert: new InsertAllRow(insertId(r), json(r)))).ToList()))
+        var at = Values.Timestamp(writeTime);
+        foreach (var chunk in Chunks(rows.Select(r => (Row: r, Insert: new InsertAllRow(insertId(r), json.Of(r, at)))).ToList()))
         {
             var pending = chunk;
             for (var attempt = 0; pending.Count > 0; attempt++)
@@ -129,6 +123,48 @@ public sealed class BigQueryWarehouse(
         if (chunk.Count > 0)
         {
             yield return chunk;
+        }
+    }
+
+    /// <summary>
+    /// A table's insertAll row: each column by name, in order, NULL as null; INT64 as a decimal string (exact past
+    /// 2^53), TIMESTAMP as RFC 3339 UTC µs, the write-time columns the batch's time.
+    /// </summary>
+    private sealed class JsonRow<TRow>(Table<TRow> table)
+    {
+        private readonly (string Name, Func<TRow, object?>? Value)[] _cells = [.. table.Columns.Select(c => (c.Name, Cell(c)))];
+
+        public Dictionary<string, object?> Of(TRow row, string writeTime)
+        {
+            var json = new Dictionary<string, object?>(_cells.Length);
+            foreach (var (name, value) in _cells)
+            {
+                json[name] = value is null ? writeTime : value(row);
+            }
+            return json;
+        }
+
+        /// <summary>A column's JSON value from a row; null for a write-time column.</summary>
+        private static Func<TRow, object?>? Cell(Column<TRow> column)
+        {
+            if (column.IsWriteTime)
+            {
+                return null;
+            }
+            switch (column.Type)
+            {
+                case ColumnType.String:
+                    return column.StringOf!;
+                case ColumnType.Int64:
+                    var int64 = column.Int64Of!;
+                    return row => int64(row) is { } value ? Values.Int64(value) : null;
+                case ColumnType.Float64:
+                    var float64 = column.Float64Of!;
+                    return row => float64(row);
+                default:
+                    var timestamp = column.TimestampOf!;
+                    return row => timestamp(row) is { } value ? Values.Timestamp(value) : null;
+            }
         }
     }
 

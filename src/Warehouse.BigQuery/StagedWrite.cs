@@ -2,6 +2,7 @@ using System.Text.Json;
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery.Rest;
 using Pipeline.Warehouse.Rows;
+using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.BigQuery;
 
@@ -20,6 +21,11 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
     /// <summary>Failed upload requests in a row before the attempt gives up (and the delivery answers 5xx).</summary>
     public const int MaxUploadFailures = 5;
 
+    // Each row type's NDJSON line, from the declared columns.
+    private static readonly Action<Utf8JsonWriter, Interaction> s_interaction = Fields(BackfillScript.RowColumns(WarehouseSchema.UserInteraction));
+    private static readonly Action<Utf8JsonWriter, ContentCategory> s_contentCategory = Fields(BackfillScript.RowColumns(WarehouseSchema.ContentMeta));
+    private static readonly Action<Utf8JsonWriter, IngestError> s_deadLetter = Fields(BackfillScript.DeadLetterColumns);
+
     private readonly MemoryStream _buffer = new(ChunkBytes + (1 << 16));
     private Utf8JsonWriter? _json;
     private Uri? _session;
@@ -28,36 +34,13 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
     private long _persisted;
     private Job? _job;
 
-    public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken) =>
-        AddAsync(rows, static (json, row) =>
-        {
-            json.WriteString("event_id", row.EventId);
-            json.WriteString("user_id", Values.Int64(row.UserId));
-            json.WriteString("content_id", Values.Int64(row.ContentId));
-            json.WriteNumber("read_percent", row.ReadPercent);
-            json.WriteString("updated_at", Values.Timestamp(row.UpdatedAt));
-        }, cancellationToken);
+    public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken) => AddAsync(rows, s_interaction, cancellationToken);
 
-    public ValueTask AddAsync(IReadOnlyList<ContentCategory> rows, CancellationToken cancellationToken) =>
-        AddAsync(rows, static (json, row) =>
-        {
-            json.WriteString("event_id", row.EventId);
-            json.WriteString("content_id", Values.Int64(row.ContentId));
-            json.WriteString("category_name", row.CategoryName);
-            if (row.UpdatedAt is { } updatedAt)
-            {
-                json.WriteString("updated_at", Values.Timestamp(updatedAt));
-            }
-        }, cancellationToken);
+    public ValueTask AddAsync(IReadOnlyList<ContentCategory> rows, CancellationToken cancellationToken) => AddAsync(rows, s_contentCategory, cancellationToken);
 
     public async Task CommitAsync(IReadOnlyList<IngestError> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
     {
-        await AddAsync(deadLetters, static (json, deadLetter) =>
-        {
-            json.WriteString("event_id", deadLetter.EventId);
-            json.WriteString("payload", deadLetter.Payload);
-            json.WriteString("error", deadLetter.Error);
-        }, cancellationToken);
+        await AddAsync(deadLetters, s_deadLetter, cancellationToken);
         if (_session is not null)
         {
             await SendAsync(final: true, cancellationToken);
@@ -97,6 +80,64 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
         if (_buffer.Length >= ChunkBytes)
         {
             await SendAsync(final: false, cancellationToken);
+        }
+    }
+
+    /// <summary>A staging row's fields, one per column in order, as the load job reads them; a NULL is left out.</summary>
+    private static Action<Utf8JsonWriter, TRow> Fields<TRow>(IReadOnlyList<Column<TRow>> columns)
+    {
+        var fields = columns.Select(Field).ToArray();
+        return (json, row) =>
+        {
+            foreach (var field in fields)
+            {
+                field(json, row);
+            }
+        };
+    }
+
+    /// <summary>One column's field: INT64 as a decimal string, TIMESTAMP as RFC 3339 (<see cref="Values"/>).</summary>
+    private static Action<Utf8JsonWriter, TRow> Field<TRow>(Column<TRow> column)
+    {
+        var name = JsonEncodedText.Encode(column.Name);
+        switch (column.Type)
+        {
+            case ColumnType.String:
+                var text = column.StringOf!;
+                return (json, row) =>
+                {
+                    if (text(row) is { } value)
+                    {
+                        json.WriteString(name, value);
+                    }
+                };
+            case ColumnType.Int64:
+                var int64 = column.Int64Of!;
+                return (json, row) =>
+                {
+                    if (int64(row) is { } value)
+                    {
+                        json.WriteString(name, Values.Int64(value));
+                    }
+                };
+            case ColumnType.Float64:
+                var float64 = column.Float64Of!;
+                return (json, row) =>
+                {
+                    if (float64(row) is { } value)
+                    {
+                        json.WriteNumber(name, value);
+                    }
+                };
+            default:
+                var timestamp = column.TimestampOf ?? throw new ArgumentException($"Column {column.Name} is not staged: the commit gives it.", nameof(column));
+                return (json, row) =>
+                {
+                    if (timestamp(row) is { } value)
+                    {
+                        json.WriteString(name, Values.Timestamp(value));
+                    }
+                };
         }
     }
 
