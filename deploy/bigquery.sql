@@ -1,5 +1,6 @@
--- The four tables of DESIGN §3 in GoogleSQL. Idempotent: safe to run again.
--- Run with the dataset as default, e.g.:
+-- The four tables in GoogleSQL, generated from src/Warehouse/Schema/WarehouseSchema.cs: do not edit, regenerate with
+--   PIPELINE_WRITE_DDL=1 dotnet test tests/Pipeline.Tests --filter FullyQualifiedName~Pipeline.Tests.Warehouse.SchemaDdlTest
+-- Idempotent: safe to run again. Run with the dataset as default, e.g.:
 --   bq query --use_legacy_sql=false --dataset_id="$PROJECT:$DATASET" < deploy/bigquery.sql
 -- (create the dataset first: bq mk --location="$LOCATION" --dataset "$PROJECT:$DATASET").
 

@@ -1,0 +1,89 @@
+using Pipeline.Tests.Fixtures;
+using Pipeline.Warehouse.BigQuery;
+using Pipeline.Warehouse.Ingest;
+using Pipeline.Warehouse.Rows;
+using Pipeline.Warehouse.Schema;
+
+namespace Pipeline.Tests.Warehouse;
+
+/// <summary>What the engines derive from <see cref="WarehouseSchema"/>, checked against the declaration itself.</summary>
+public sealed class WarehouseSchemaTest : IAsyncLifetime
+{
+    private readonly TempWarehouse _store = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _store.DisposeAsync();
+
+    [Fact]
+    public async Task DuckDbTables_HaveTheDeclaredColumnsInOrder()
+    {
+        foreach (var table in WarehouseSchema.All)
+        {
+            var columns = await _store.QueryAsync(
+                $"SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = '{table.Name}' ORDER BY ordinal_position");
+
+            Assert.Equal(table.Columns.Select(c => $"{c.Name} {DuckDbType(c.Type)} {(c.Nullable ? "YES" : "NO")}"), columns.Select(r => $"{r[0]} {r[1]} {r[2]}"));
+        }
+    }
+
+    [Fact]
+    public async Task DuckDbDeadLetters_AreKeyedByTheDeclaredKey()
+    {
+        var keys = await _store.QueryAsync(
+            "SELECT table_name, constraint_column_names FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' AND table_name <> 'ingested_events'");
+
+        var key = Assert.Single(keys);
+        Assert.Equal(WarehouseSchema.IngestErrors.Name, key[0]);
+        Assert.Equal(WarehouseSchema.IngestErrors.Key, ((System.Collections.IEnumerable)key[1]!).Cast<string>());
+    }
+
+    [Fact]
+    public void BackfillStaging_IsTheTargetsRowColumnsThenTheDeadLettersOthers()
+    {
+        Assert.Equal(["event_id STRING", "user_id INT64", "content_id INT64", "read_percent FLOAT64", "updated_at TIMESTAMP", "payload STRING", "error STRING"],
+            BackfillScript.StagingSchema(RecordKind.Interaction).Fields.Select(f => $"{f.Name} {f.Type}"));
+        Assert.Equal(["event_id STRING", "content_id INT64", "category_name STRING", "updated_at TIMESTAMP", "payload STRING", "error STRING"],
+            BackfillScript.StagingSchema(RecordKind.ContentCategory).Fields.Select(f => $"{f.Name} {f.Type}"));
+    }
+
+    [Fact]
+    public void Accessors_GiveTheRowsValuesInOrder()
+    {
+        var at = new DateTime(2022, 3, 27, 0, 0, 0, DateTimeKind.Utc);
+        var row = new ContentCategory("e", 12, "romance", null);
+
+        Assert.Equal(["e", 12L, "romance", null, at], WarehouseSchema.ContentMeta.Columns.Select(c => c.ValueOf(row, at)));
+    }
+
+    [Fact]
+    public void ADeclaredTypeThatIsNotTheAccessors_IsRefused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Column<Interaction>("user_id", ColumnType.String, r => r.UserId));
+
+        Assert.Contains("user_id is declared String but its value is a Int64", e.Message);
+    }
+
+    [Fact]
+    public void ExtrasNamingNoColumn_AreRefused()
+    {
+        Assert.Throws<KeyNotFoundException>(() => new Table<Interaction>("t", [new("event_id", ColumnType.String, r => r.EventId)])
+        {
+            Description = "d",
+            ClusterBy = ["user_id"],
+        });
+        Assert.Throws<ArgumentException>(() => new Table<Interaction>("t", [new("event_id", ColumnType.String, r => r.EventId)])
+        {
+            Description = "d",
+            PartitionByDay = "event_id",
+        });
+    }
+
+    private static string DuckDbType(ColumnType type) => type switch
+    {
+        ColumnType.String => "VARCHAR",
+        ColumnType.Int64 => "BIGINT",
+        ColumnType.Float64 => "DOUBLE",
+        _ => "TIMESTAMP",
+    };
+}
