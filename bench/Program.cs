@@ -89,6 +89,8 @@ namespace Pipeline.Bench
     using System.CommandLine.Invocation;
 
     /// <summary>What the harness was asked to run: a scenario or <c>all</c>, at full or quick sizes, and where the figures go.</summary>
+    /// <param name="Scenario">A scenario's name, or <c>all</c>.</param>
+    /// <param name="Quick">Small sizes instead of the full ones.</param>
     /// <param name="OutDir">The directory for the JSON figures; null for <c>bench/results</c> in the repository.</param>
     public sealed record BenchRequest(string Scenario, bool Quick, string? OutDir);
 

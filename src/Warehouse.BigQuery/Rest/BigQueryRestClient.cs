@@ -11,7 +11,9 @@ namespace Pipeline.Warehouse.BigQuery.Rest;
 /// budget) live in the handlers of the named client <see cref="HttpClientName"/>; this class knows paths, bodies,
 /// polling and paging.
 /// </summary>
-public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
+/// <param name="httpClients">Gives the named client <see cref="HttpClientName"/>.</param>
+/// <param name="clock">Times the wait between polls of a running job; <see cref="TimeProvider.System"/> when not given.</param>
+public sealed class BigQueryRestClient(IHttpClientFactory httpClients, TimeProvider? clock = null)
 {
     public const string HttpClientName = "bigquery";
 
@@ -161,12 +163,12 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients)
         return new UploadProgress(null, job);
     }
 
-    /// <summary>Polls <c>jobs.get</c> until the job is DONE (it may then carry an error result).</summary>
+    /// <summary>Polls <c>jobs.get</c>, once a second, until the job is DONE (it may then carry an error result).</summary>
     public async Task<Job> WaitForJobAsync(Job job, CancellationToken cancellationToken)
     {
         while (job.Status?.State != "DONE")
         {
-            await Task.Delay(s_jobPollInterval, cancellationToken);
+            await Task.Delay(s_jobPollInterval, clock ?? TimeProvider.System, cancellationToken);
             job = await GetJobAsync(job.JobReference, cancellationToken);
         }
         return job;
