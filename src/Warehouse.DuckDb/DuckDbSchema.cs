@@ -57,7 +57,10 @@ internal static class DuckDbSchema
         {
             lines.Add($"    PRIMARY KEY ({string.Join(", ", table.Key)})");
         }
-        return $"CREATE TABLE IF NOT EXISTS {Quote(name)} (\n{string.Join(",\n", lines)});\n";
+        // A nullable column declared since the table was created is added to it (at the end, as declared); the
+        // statement does nothing when the column is there.
+        var added = table.Columns.Where(c => c.Nullable).Select(c => $"ALTER TABLE {Quote(name)} ADD COLUMN IF NOT EXISTS {c.Name} {TypeName(c.Type)};\n");
+        return $"CREATE TABLE IF NOT EXISTS {Quote(name)} (\n{string.Join(",\n", lines)});\n" + string.Concat(added);
     }
 
     private static string TypeName(ColumnType type) => type switch
