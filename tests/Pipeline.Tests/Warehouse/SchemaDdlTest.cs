@@ -29,13 +29,13 @@ public sealed class SchemaDdlTest(ZetaSqlEngine engine)
     }
 
     [Fact]
-    public async Task DeployBigQuerySql_AsZetaSqlResolvesIt_HasTheDeclaredColumns()
+    public async Task GeneratedDdl_AsZetaSqlResolvesIt_HasTheDeclaredColumns()
     {
-        var catalog = await BigQueryCatalog.FromDdlAsync(engine);
+        var catalog = await BigQueryCatalog.FromDdlAsync(engine, BigQueryDdl.Generate());
 
         Assert.Equal(
-            WarehouseSchema.All.Select(t => (t.Name, Columns: string.Join(", ", t.Columns.Select(c => $"{c.Name} {ZetaSqlType(c.Type)}")))),
-            catalog.DdlTables.Select(t => (t.Name, Columns: string.Join(", ", t.Columns.Select(c => $"{c.Name} {c.Type}")))));
+            string.Join("\n", WarehouseSchema.All.Select(t => $"{t.Name}: {string.Join(", ", t.Columns.Select(c => $"{c.Name} {ZetaSqlType(c.Type)}"))}")),
+            string.Join("\n", catalog.DdlTables.Select(t => $"{t.Name}: {string.Join(", ", t.Columns.Select(c => $"{c.Name} {c.Type}"))}")));
     }
 
     [Fact]
