@@ -9,7 +9,7 @@ namespace Pipeline.Functions.BackfillCsv;
 
 /// <summary>
 /// Eventarc trigger on "object finalized" in the dump bucket: loads <c>user_interaction/*.csv[.gz]</c> and
-/// <c>content_meta/*.csv[.gz]</c> exactly once per object generation (DESIGN §6). Every other object or event is
+/// <c>content_meta/*.csv[.gz]</c> exactly once per object generation (docs/semantics.md). Every other object or event is
 /// acknowledged and ignored with one log line; the outcome of each load is a <c>load_log</c> row.
 /// </summary>
 public sealed class BackfillCsvFunction(

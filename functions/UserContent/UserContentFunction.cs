@@ -8,7 +8,7 @@ namespace Pipeline.Functions.UserContent;
 
 /// <summary>
 /// <c>GET /user_content/?user_id=…&amp;query_date=…</c>: the reader's category mix over the 15 dates ending at
-/// query_date, as a flat JSON object <c>{category: share}</c> (DESIGN §5). 400 for bad input, 405 for other methods,
+/// query_date, as a flat JSON object <c>{category: share}</c> (docs/semantics.md). 400 for bad input, 405 for other methods,
 /// 503 when the warehouse cannot answer.
 /// </summary>
 public sealed class UserContentFunction(IWarehouse warehouse, ILogger<UserContentFunction> logger) : IHttpFunction

@@ -9,7 +9,7 @@ using Pipeline.Warehouse.Rows;
 namespace Pipeline.Ingestion;
 
 /// <summary>
-/// Stores the records of one Pub/Sub message, as DESIGN §4 answers: valid records stored, invalid ones
+/// Stores the records of one Pub/Sub message, as docs/semantics.md answers: valid records stored, invalid ones
 /// dead-lettered with a reason, an unreadable delivery dead-lettered whole. Returns only after the warehouse
 /// made it all durable; a warehouse failure propagates, so the host answers 5xx and the platform redelivers.
 /// </summary>

@@ -15,11 +15,11 @@ public interface IWarehouse
     /// </summary>
     Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken);
 
-    /// <summary>Counts the window's distinct finished reads per category (DESIGN §5); empty when nothing matches.</summary>
+    /// <summary>Counts the window's distinct finished reads per category (docs/semantics.md); empty when nothing matches.</summary>
     Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Loads one CSV object (DESIGN §6) exactly once per (object, generation): good rows into the target table,
+    /// Loads one CSV object (docs/semantics.md) exactly once per (object, generation): good rows into the target table,
     /// bad rows to the dead-letter table, a newer generation replacing an older one's rows, the outcome recorded in
     /// <c>load_log</c>. A file that cannot be loaded is a <see cref="LoadStatus.Failed"/> outcome, not an exception;
     /// exceptions mean the warehouse itself failed (the caller answers 5xx).

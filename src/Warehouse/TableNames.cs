@@ -1,7 +1,7 @@
 namespace Pipeline.Warehouse;
 
 /// <summary>
-/// The four tables of DESIGN §3. Names are configuration, so users can point at existing tables
+/// The four tables (docs/tables.md). Names are configuration, so users can point at existing tables
 /// (for BigQuery a full <c>project.dataset.table</c> id).
 /// </summary>
 public sealed record TableNames(

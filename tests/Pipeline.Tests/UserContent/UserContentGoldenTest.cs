@@ -9,7 +9,7 @@ namespace Pipeline.Tests.UserContent;
 
 /// <summary>
 /// A dataset small enough to check by hand, ingested through the local stack's Pub/Sub endpoint and asked for
-/// through /user_content/. Each read below is there to pin one rule of DESIGN §5.
+/// through /user_content/. Each read below is there to pin one rule of the answer (docs/semantics.md).
 /// </summary>
 public sealed class UserContentGoldenTest
 {
