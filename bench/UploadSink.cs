@@ -6,9 +6,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 namespace Pipeline.Bench;
 
 /// <summary>
-/// The least of BigQuery's REST API that a backfill needs, on loopback, doing no work of its own: queries answer no
-/// rows, tables and query jobs are accepted, a resumable upload counts its bytes and creates a finished load job.
-/// It measures the client side (parse, validate, serialise, upload), not BigQuery.
+/// The least of BigQuery's REST API that the production paths need, on loopback, doing no work of its own:
+/// <c>insertAll</c> accepts every row, queries answer no rows, tables and query jobs are accepted, a resumable upload
+/// counts its bytes and creates a finished load job; and Cloud Storage's object <c>get</c> and media download for
+/// the objects put in <see cref="Objects"/>. It measures the client side (parse, validate, serialise, upload, a
+/// function's first request), not BigQuery.
 /// </summary>
 public sealed class UploadSink : IAsyncDisposable
 {
@@ -19,6 +21,9 @@ public sealed class UploadSink : IAsyncDisposable
     private UploadSink(WebApplication app) => _app = app;
 
     public long BytesUploaded;
+
+    /// <summary>Cloud Storage objects served by <c>gs://bucket/name</c>, generation 1.</summary>
+    public ConcurrentDictionary<string, byte[]> Objects { get; } = new();
 
     public Uri Root => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
 
@@ -58,8 +63,22 @@ public sealed class UploadSink : IAsyncDisposable
             await AnswerJobAsync(context, _sessions[request.Query["upload_id"]!]);
             return;
         }
+        if (request.Method == "GET" && path.StartsWith("/storage/v1/b/", StringComparison.Ordinal))
+        {
+            await AnswerObjectAsync(context, path["/storage/v1/b/".Length..], media: false);
+            return;
+        }
+        if (request.Method == "GET" && path.StartsWith("/download/storage/v1/b/", StringComparison.Ordinal))
+        {
+            await AnswerObjectAsync(context, path["/download/storage/v1/b/".Length..], media: true);
+            return;
+        }
         var body = request.HasJsonContentType() ? await JsonNode.ParseAsync(request.Body) : null;
-        if (request.Method == "POST" && path.StartsWith("/upload/", StringComparison.Ordinal))
+        if (request.Method == "POST" && path.EndsWith("/insertAll", StringComparison.Ordinal))
+        {
+            await context.Response.WriteAsync("""{"kind":"bigquery#tableDataInsertAllResponse"}""");
+        }
+        else if (request.Method == "POST" && path.StartsWith("/upload/", StringComparison.Ordinal))
         {
             var id = Guid.NewGuid().ToString("N");
             _sessions[id] = body!;
@@ -86,6 +105,30 @@ public sealed class UploadSink : IAsyncDisposable
             context.Response.StatusCode = 404;
             await context.Response.WriteAsync("""{"error":{"code":404,"message":"Not found","errors":[{"reason":"notFound"}]}}""");
         }
+    }
+
+    /// <summary><c>objects.get</c> (metadata) or its media download, for <c>{bucket}/o/{object}</c>.</summary>
+    private async Task AnswerObjectAsync(HttpContext context, string bucketAndObject, bool media)
+    {
+        var split = bucketAndObject.IndexOf("/o/", StringComparison.Ordinal);
+        var (bucket, name) = split < 0 ? ("", "") : (bucketAndObject[..split], Uri.UnescapeDataString(bucketAndObject[(split + 3)..]));
+        if (!Objects.TryGetValue($"gs://{bucket}/{name}", out var bytes))
+        {
+            context.Response.StatusCode = 404;
+            await context.Response.WriteAsync("""{"error":{"code":404,"message":"No such object","errors":[{"reason":"notFound"}]}}""");
+            return;
+        }
+        if (media)
+        {
+            context.Response.ContentType = "application/octet-stream";
+            await context.Response.Body.WriteAsync(bytes);
+            return;
+        }
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(new JsonObject
+        {
+            ["kind"] = "storage#object", ["bucket"] = bucket, ["name"] = name, ["generation"] = "1", ["size"] = bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }.ToJsonString());
     }
 
     private Task AnswerJobAsync(HttpContext context, JsonNode request)
