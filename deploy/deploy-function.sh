@@ -23,7 +23,7 @@ esac
 gcloud run deploy "$service" --image "$image" --region "$REGION" --project "$PROJECT_ID" \
   --service-account "$account" "$auth_flag" --concurrency "$concurrency" --timeout "$timeout" \
   --cpu 1 --memory 512Mi --min-instances 0 --max-instances "$max_instances" \
-  --set-env-vars "GOOGLE_CLOUD_PROJECT=$PROJECT_ID,BIGQUERY_DATASET=$DATASET,BIGQUERY_LOCATION=$BIGQUERY_LOCATION,WAREHOUSE=bigquery"
+  --set-env-vars "GOOGLE_CLOUD_PROJECT=$PROJECT_ID,BIGQUERY_DATASET=$DATASET,BIGQUERY_LOCATION=$BIGQUERY_LOCATION"
 
 [[ "$trigger" == "http" ]] && exit 0
 

@@ -1,6 +1,7 @@
 using Pipeline.Functions.BackfillCsv;
 using Pipeline.Hosting;
+using Pipeline.Warehouse.BigQuery;
 using Pipeline.Warehouse.Configuration;
 
 await FunctionHost.RunAsync<BackfillCsvFunction>(args, (services, configuration) =>
-    services.AddSingleton(BackfillOptions.From(configuration)).AddConfiguredWarehouse(configuration));
+    services.RefuseWarehouseChoice(configuration).AddSingleton(BackfillOptions.From(configuration)).AddBigQueryWarehouse(configuration));

@@ -1,23 +1,27 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.DuckDb;
 
 namespace Pipeline.Warehouse.Configuration;
 
 /// <summary>
-/// <c>WAREHOUSE</c> = <c>bigquery</c> (the default: production) or <c>duckdb</c> (one function on a laptop).
-/// Each adapter then reads its own variables and stops start-up naming any that is missing.
+/// A function runs on BigQuery only: its image carries no other engine. <c>WAREHOUSE</c> once chose the engine and
+/// means nothing now; a value other than <c>bigquery</c> stops start-up with one line saying where DuckDB went (the
+/// local stack, which hosts every function in one process).
 /// </summary>
 public static class WarehouseConfiguration
 {
     public const string Variable = "WAREHOUSE";
 
-    public static IServiceCollection AddConfiguredWarehouse(this IServiceCollection services, IConfiguration configuration) =>
-        (configuration[Variable]?.ToLowerInvariant() ?? "bigquery") switch
+    /// <summary>Throws (the host prints one line and exits 1) when <c>WAREHOUSE</c> asks for anything but BigQuery.</summary>
+    public static IServiceCollection RefuseWarehouseChoice(this IServiceCollection services, IConfiguration configuration)
+    {
+        var value = configuration[Variable]?.Trim();
+        if (string.IsNullOrEmpty(value) || string.Equals(value, "bigquery", StringComparison.OrdinalIgnoreCase))
         {
-            "bigquery" => services.AddBigQueryWarehouse(configuration),
-            "duckdb" => services.AddDuckDbWarehouse(configuration),
-            var other => throw new InvalidOperationException($"{Variable} must be 'bigquery' or 'duckdb', got '{other}'."),
-        };
+            return services;
+        }
+        throw new InvalidOperationException(
+            $"{Variable}={value.ReplaceLineEndings(" ")} is not supported: a function runs on BigQuery only (set BIGQUERY_EMULATOR_HOST to use an emulator); " +
+            "to run the functions on DuckDB, run the local stack: dotnet run --project local");
+    }
 }

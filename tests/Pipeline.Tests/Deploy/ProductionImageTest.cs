@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Pipeline.Tests.Fixtures;
+
+namespace Pipeline.Tests.Deploy;
+
+/// <summary>
+/// A function's image carries only what production runs: the BigQuery adapter, never DuckDB. Each function's
+/// runtime dependency graph (its <c>.deps.json</c>, which the build copies next to the tests and the publish ships)
+/// is read; and a function asked for DuckDB stops start-up with one line pointing at the local stack.
+/// </summary>
+public sealed class ProductionImageTest
+{
+    public static TheoryData<string> Functions() =>
+        new(Directory.GetDirectories(Repository.PathOf("functions")).Select(Path.GetFileName).Order()!);
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public void Function_DependsOnTheBigQueryAdapterAndNothingOfDuckDb(string function)
+    {
+        var deps = Path.Combine(AppContext.BaseDirectory, function + ".deps.json");
+        using var graph = JsonDocument.Parse(File.ReadAllText(deps));
+        var libraries = graph.RootElement.GetProperty("libraries").EnumerateObject().Select(l => l.Name).ToList();
+        var files = graph.RootElement.GetProperty("targets").EnumerateObject()
+            .SelectMany(target => target.Value.EnumerateObject())
+            .SelectMany(library => library.Value.EnumerateObject()
+                .Where(group => group.Value.ValueKind == JsonValueKind.Object)
+                .SelectMany(group => group.Value.EnumerateObject().Select(file => $"{library.Name}: {file.Name}")))
+            .ToList();
+
+        Assert.Contains(libraries, l => l.StartsWith("Pipeline.Warehouse.BigQuery/", StringComparison.Ordinal));
+        Assert.DoesNotContain(libraries, l => l.Contains("duckdb", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(files, f => f.Contains("duckdb", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public async Task WarehouseDuckDb_StopsStartUpWithOneLineNamingTheLocalStack(string function)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, function + ".dll")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["WAREHOUSE"] = "duckdb";
+        start.Environment["PORT"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, process.ExitCode);
+        var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains("cannot start: WAREHOUSE=duckdb", line);
+        Assert.Contains("BigQuery only", line);
+        Assert.Contains("BIGQUERY_EMULATOR_HOST", line);
+        Assert.Contains("dotnet run --project local", line);
+        Assert.Equal("", (await stdout).Trim());
+    }
+}
