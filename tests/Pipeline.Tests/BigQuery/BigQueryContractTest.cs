@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Google.Apis.Auth.OAuth2;
+using Microsoft.Extensions.Logging.Testing;
 using Pipeline.Functions.BackfillCsv;
 using Pipeline.Functions.IngestInteraction;
 using Pipeline.Functions.UserContent;
@@ -109,13 +110,14 @@ public sealed class BigQueryContractTest : IAsyncLifetime
     public async Task MissingTable_Answers500AndLogsTheDdlToApply()
     {
         _bigQuery.Script("POST", "/insertAll", 404, """{"error":{"code":404,"message":"Not found: Table proj:ds.user_interaction","errors":[{"reason":"notFound"}]}}""");
-        var logs = new LogCapture();
+        using var logs = new FakeLoggerProvider();
         await using var server = await StartAsync<IngestInteractionFunction>(more: services => services.AddSingleton<ILoggerProvider>(logs));
 
         var response = await server.SendAsync(Messages.PubSub(Messages.SeedInteraction, "nt-1"));
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("Not found: Table proj:ds.user_interaction") && e.Message.Contains("deploy/bigquery.sql"));
+        Assert.Contains(logs.Collector.GetSnapshot(), e => e.Level == LogLevel.Error
+            && $"{e.Message} {e.Exception}" is var text && text.Contains("Not found: Table proj:ds.user_interaction") && text.Contains("deploy/bigquery.sql"));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Pipeline.Tests.Fixtures;
 
 namespace Pipeline.Tests.Local;
@@ -9,13 +10,15 @@ public sealed class LocalBucketTest
     [Fact]
     public async Task DumpsDroppedIntoTheBucket_BecomeQueryableWithNoOtherStep()
     {
-        // One dump is there before start-up, the other arrives while the stack runs.
-        await using var stack = await LocalStackHost.StartAsync(prepare: options =>
+        // One dump is there before start-up, the other arrives while the stack runs. The watcher polls on the
+        // stack's clock, which the test moves instead of waiting for it.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var stack = await LocalStackHost.StartAsync(services => services.AddSingleton<TimeProvider>(clock), options =>
             Write(Path.Combine(options.BucketDir, "content_meta", "meta.csv"), "pratilipi_id,category_name\n12,romance\n13,drama\n"));
         var client = stack.Client;
         Write(Path.Combine(stack.Options.BucketDir, "user_interaction", "2022", "reads.csv"),
             "user_id,pratilipi_id,read_percent,updated_at\n65045,12,95,2022-03-27 10:00:00\n65045,13,99,2022-03-20\n65045,13,50,2022-03-21\n");
-        var loads = await WaitForLoadsAsync(client, count: 2);
+        var loads = await WaitForLoadsAsync(client, clock, count: 2);
 
         Assert.All(loads, load => Assert.Equal("loaded", load.GetProperty("status").GetString()));
         var reads = loads.Single(l => l.GetProperty("target").GetString() == "user_interaction");
@@ -34,7 +37,8 @@ public sealed class LocalBucketTest
         File.WriteAllText(path, content);
     }
 
-    private static async Task<List<JsonElement>> WaitForLoadsAsync(HttpClient client, int count)
+    /// <summary>Moves the clock one poll at a time (a file is delivered once it stood still over one poll) until the loads are there.</summary>
+    private static async Task<List<JsonElement>> WaitForLoadsAsync(HttpClient client, FakeTimeProvider clock, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
@@ -44,7 +48,8 @@ public sealed class LocalBucketTest
             {
                 return loads;
             }
-            await Task.Delay(100);
+            clock.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(20);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Pipeline.Local;
 using Pipeline.Local.PubSub;
 using Pipeline.Tests.Fixtures;
@@ -92,9 +93,19 @@ public sealed class LocalStackTest : IAsyncDisposable
     public async Task FunctionThatNeverAcknowledges_IsRetriedAndTheMessageKept()
     {
         var failing = new FailingWarehouse();
-        var client = await StartAsync(services => services.AddSingleton<IWarehouse>(failing));
+        // Back-offs of a minute and more, on the stack's clock, which the test moves instead of waiting for it.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var client = await StartAsync(services => services.AddSingleton<IWarehouse>(failing).AddSingleton<TimeProvider>(clock)
+            .AddSingleton(new DeliveryOptions { MaxAttempts = 3, InitialBackoff = TimeSpan.FromMinutes(1), MaxBackoff = TimeSpan.FromMinutes(2) }));
 
-        var response = await PublishAsync(client, "user-interaction", Messages.SeedInteraction);
+        var publishing = PublishAsync(client, "user-interaction", Messages.SeedInteraction);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!publishing.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            await Task.WhenAny(publishing, Task.Delay(20));
+        }
+        var response = await publishing;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(3, failing.Attempts);

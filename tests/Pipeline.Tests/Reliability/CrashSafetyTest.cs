@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.RegularExpressions;
 using DuckDB.NET.Data;
 using Pipeline.Local.PubSub;
 using Pipeline.Tests.Fixtures;
@@ -106,18 +107,30 @@ public sealed class CrashSafetyTest(ITestOutputHelper output) : IDisposable
 
     private async Task<RunningStack> StartAsync()
     {
-        var port = Ports.Free();
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "pipeline-local"), ["--port", port.ToString(), "--data-dir", _dataDir])
+        // Port 0: the stack binds a free port and logs the address it bound ("Local stack on http://127.0.0.1:N, …").
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "pipeline-local"), ["--port", "0", "--data-dir", _dataDir])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        var bound = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is not null && Regex.Match(line.Data, @"Local stack on (http://127\.0\.0\.1:[0-9]+)") is { Success: true } match)
+            {
+                bound.TrySetResult(new Uri(match.Groups[1].Value + "/"));
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var root = new Uri($"http://127.0.0.1:{port}/");
+        if (await Task.WhenAny(bound.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30))) != bound.Task)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("the local stack did not start");
+        }
+        var root = await bound.Task;
         using var probe = new HttpClient { BaseAddress = root, Timeout = TimeSpan.FromSeconds(1) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
@@ -135,7 +148,7 @@ public sealed class CrashSafetyTest(ITestOutputHelper output) : IDisposable
             }
         }
         process.Kill(entireProcessTree: true);
-        throw new TimeoutException("the local stack did not start");
+        throw new TimeoutException("the local stack did not answer /healthz");
     }
 
     private sealed record RunningStack(Process Process, Uri Root) : IDisposable
