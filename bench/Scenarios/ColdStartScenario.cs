@@ -26,6 +26,11 @@ public static class ColdStartScenario
     {
         var root = Repository.Root();
         var figures = new Dictionary<string, double>();
+        var publishes = Path.Combine(workDir, "coldstart");
+        if (Directory.Exists(publishes))
+        {
+            Directory.Delete(publishes, recursive: true);
+        }
         await using var google = await UploadSink.StartAsync();
         google.Objects[$"gs://{Bucket}/{DumpObject}"] =
             "user_id,content_id,read_percent,updated_at\n65045,12345,92,2022-03-27\n65045,12346,40,2022-03-26\n1,2,100,2022-03-01\n"u8.ToArray();
@@ -33,7 +38,7 @@ public static class ColdStartScenario
         await WarmUpAsync(client, google.Root);
         foreach (var function in s_functions)
         {
-            var app = Publish(root, function, Path.Combine(workDir, "coldstart", function));
+            var app = Publish(root, function, Path.Combine(publishes, function));
             var runs = new List<(double Wall, double Cpu)>();
             for (var run = 0; run < Runs; run++)
             {
@@ -64,15 +69,11 @@ public static class ColdStartScenario
     }
 
     /// <summary>
-    /// <c>dotnet publish -c Release --use-current-runtime --self-contained false</c> into a fresh folder, as the
-    /// container build publishes it (framework-dependent, for the machine's OS and architecture). Returns the assembly.
+    /// <c>dotnet publish -c Release --use-current-runtime --self-contained false</c>, as the container build publishes
+    /// it (framework-dependent, ReadyToRun, for the machine's OS and architecture). Returns the assembly.
     /// </summary>
     private static string Publish(string root, string function, string output)
     {
-        if (Directory.Exists(output))
-        {
-            Directory.Delete(output, recursive: true);
-        }
         using var publish = Process.Start(new ProcessStartInfo("dotnet",
             ["publish", Path.Combine(root, "functions", function), "-c", "Release", "--use-current-runtime", "--self-contained", "false",
                 "-o", output, "--nologo", "-v", "q"]))!;
