@@ -8,9 +8,9 @@ namespace Pipeline.Bench;
 /// <summary>
 /// The least of BigQuery's REST API that the production paths need, on loopback, doing no work of its own:
 /// <c>insertAll</c> accepts every row, queries answer no rows, tables and query jobs are accepted, a resumable upload
-/// counts its bytes and creates a finished load job; and Cloud Storage's object <c>get</c> and media download for
-/// the objects put in <see cref="Objects"/>. It measures the client side (parse, validate, serialise, upload, a
-/// function's first request), not BigQuery.
+/// counts its bytes and creates a finished load job; and Cloud Storage's object <c>get</c> and media download
+/// (<c>alt=media</c>) for the objects put in <see cref="Objects"/>, any generation. It measures the client side
+/// (parse, validate, serialise, upload, a function's first request), not BigQuery.
 /// </summary>
 public sealed class UploadSink : IAsyncDisposable
 {
@@ -63,14 +63,11 @@ public sealed class UploadSink : IAsyncDisposable
             await AnswerJobAsync(context, _sessions[request.Query["upload_id"]!]);
             return;
         }
-        if (request.Method == "GET" && path.StartsWith("/storage/v1/b/", StringComparison.Ordinal))
+        // Cloud Storage, wherever the client roots it (STORAGE_EMULATOR_HOST is its whole base URI): .../b/{bucket}/o/{object}.
+        if (request.Method == "GET" && !path.StartsWith("/bigquery/", StringComparison.Ordinal)
+            && path.IndexOf("/b/", StringComparison.Ordinal) is >= 0 and var bucketAt)
         {
-            await AnswerObjectAsync(context, path["/storage/v1/b/".Length..], media: false);
-            return;
-        }
-        if (request.Method == "GET" && path.StartsWith("/download/storage/v1/b/", StringComparison.Ordinal))
-        {
-            await AnswerObjectAsync(context, path["/download/storage/v1/b/".Length..], media: true);
+            await AnswerObjectAsync(context, path[(bucketAt + "/b/".Length)..], media: request.Query["alt"] == "media");
             return;
         }
         var body = request.HasJsonContentType() ? await JsonNode.ParseAsync(request.Body) : null;
