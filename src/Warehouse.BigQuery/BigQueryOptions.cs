@@ -76,7 +76,7 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
     private static string Required(IConfiguration configuration, string variable) =>
         configuration[variable] is { Length: > 0 } value
             ? value
-            : throw new InvalidOperationException($"{variable} is not set: the BigQuery warehouse needs it (or set WAREHOUSE=duckdb).");
+            : throw new InvalidOperationException($"{variable} is not set: the BigQuery warehouse needs it (to run on DuckDB instead, run the local stack: dotnet run --project local).");
 
     private static TableReference ParseTableId(string variable, string id)
     {
