@@ -86,7 +86,6 @@ static object Machine() => new
 namespace Pipeline.Bench
 {
     using System.CommandLine;
-    using System.CommandLine.Invocation;
 
     /// <summary>What the harness was asked to run: a scenario or <c>all</c>, at full or quick sizes, and where the figures go.</summary>
     /// <param name="Scenario">A scenario's name, or <c>all</c>.</param>
@@ -139,20 +138,7 @@ namespace Pipeline.Bench
         }
 
         /// <summary>Parses <paramref name="args"/> and runs what they ask for; returns the exit code.</summary>
-        public static async Task<int> InvokeAsync(RootCommand command, IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null)
-        {
-            error ??= Console.Error;
-            var result = command.Parse(args);
-            if (result.Action is ParseErrorAction)
-            {
-                foreach (var problem in result.Errors)
-                {
-                    await error.WriteLineAsync(problem.Message);
-                }
-                await error.WriteLineAsync($"Run '{Name} --help' to see the usage.");
-                return UsageError;
-            }
-            return await result.InvokeAsync(new InvocationConfiguration { Output = output ?? Console.Out, Error = error });
-        }
+        public static Task<int> InvokeAsync(RootCommand command, IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null) =>
+            Pipeline.Local.Commands.LocalCommandLine.InvokeAsync(command, args, output, error);
     }
 }

@@ -65,7 +65,8 @@ public static class LocalCommandLine
     }
 
     /// <summary>
-    /// Parses <paramref name="args"/> and runs what they ask for; returns the exit code. The usage goes to
+    /// Parses <paramref name="args"/> and runs what they ask for (the bench's command line too: the hint names the
+    /// command's <see cref="Command.HelpName"/>); returns the exit code. The usage goes to
     /// <paramref name="output"/>, the parser's errors to <paramref name="error"/> (the console's by default).
     /// </summary>
     public static async Task<int> InvokeAsync(RootCommand command, IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null)
@@ -78,7 +79,8 @@ public static class LocalCommandLine
             {
                 await error.WriteLineAsync(problem.Message);
             }
-            var path = result.CommandResult.Command is RootCommand ? Name : $"{Name} {result.CommandResult.Command.Name}";
+            var program = command.HelpName ?? Name;
+            var path = result.CommandResult.Command is RootCommand ? program : $"{program} {result.CommandResult.Command.Name}";
             await error.WriteLineAsync($"Run '{path} --help' to see the usage.");
             return UsageError;
         }
