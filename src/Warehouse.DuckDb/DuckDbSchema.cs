@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using DuckDB.NET.Data;
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Rows;
@@ -82,35 +81,42 @@ internal static class DuckDbSchema
 }
 
 /// <summary>
-/// Appends a table's rows with DuckDB's appender: every column in declaration order, through its accessor. The
-/// row's appends are compiled into one delegate per table — the calls a hand-written append would make, without
-/// boxing or a dispatch per value — because a backfill appends millions of rows a second.
+/// Appends a table's rows with DuckDB's appender: every column in declaration order, through its typed accessor
+/// (no boxing, no reflection), because a backfill appends millions of rows a second.
 /// </summary>
 internal sealed class RowAppender<TRow>(Table<TRow> table)
 {
-    private readonly Action<DuckDBAppender, TRow, DateTime> _append = Compile(table);
+    private readonly Column<TRow>[] _columns = [.. table.Columns];
 
-    /// <summary>Appends one row; <paramref name="writeTime"/> fills the write-time columns.</summary>
-    public void Append(DuckDBAppender appender, TRow row, DateTime writeTime) => _append(appender, row, writeTime);
-
-    /// <summary>(appender, row, writeTime) => appender.CreateRow().AppendValue(column 1's value)…AppendValue(column n's).EndRow().</summary>
-    private static Action<DuckDBAppender, TRow, DateTime> Compile(Table<TRow> table)
+    /// <summary>Appends rows; <paramref name="writeTime"/> fills the write-time columns.</summary>
+    public void Append(DuckDBAppender appender, IReadOnlyList<TRow> rows, DateTime writeTime)
     {
-        var appender = Expression.Parameter(typeof(DuckDBAppender), "appender");
-        var row = Expression.Parameter(typeof(TRow), "row");
-        var writeTime = Expression.Parameter(typeof(DateTime), "writeTime");
-        Expression appended = Expression.Call(appender, typeof(DuckDBAppender).GetMethod(nameof(DuckDBAppender.CreateRow))!);
-        foreach (var column in table.Columns)
+        var columns = _columns;
+        foreach (var row in rows)
         {
-            // Each accessor returns string or a Nullable<T>, exactly the type of one AppendValue overload.
-            var value = column.IsWriteTime
-                ? Expression.Convert(writeTime, typeof(DateTime?))
-                : (Expression)Expression.Invoke(Expression.Constant(column.Accessor), row);
-            var appendValue = typeof(IDuckDBAppenderRow).GetMethod(nameof(IDuckDBAppenderRow.AppendValue), [value.Type])
-                ?? throw new InvalidOperationException($"DuckDB's appender takes no {value.Type} (column {table.Name}.{column.Name}).");
-            appended = Expression.Call(appended, appendValue, value);
+            var values = appender.CreateRow();
+            foreach (var column in columns)
+            {
+                switch (column.Type)
+                {
+                    case ColumnType.Timestamp when column.IsWriteTime:
+                        values.AppendValue(writeTime);
+                        break;
+                    case ColumnType.String:
+                        values.AppendValue(column.StringOf!(row));
+                        break;
+                    case ColumnType.Int64:
+                        values.AppendValue(column.Int64Of!(row));
+                        break;
+                    case ColumnType.Float64:
+                        values.AppendValue(column.Float64Of!(row));
+                        break;
+                    default:
+                        values.AppendValue(column.TimestampOf!(row));
+                        break;
+                }
+            }
+            values.EndRow();
         }
-        var endRow = Expression.Call(appended, typeof(IDuckDBAppenderRow).GetMethod(nameof(IDuckDBAppenderRow.EndRow))!);
-        return Expression.Lambda<Action<DuckDBAppender, TRow, DateTime>>(endRow, appender, row, writeTime).Compile();
     }
 }

@@ -90,7 +90,7 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
         var entry = new LoadLogEntry(load.ObjectUri, load.Generation.ToString(CultureInfo.InvariantCulture), TargetTable(load.Target),
             GenerationRule.Status(outcome.Status), outcome.RowsLoaded, outcome.RowsRejected, outcome.Error, startedAt, _clock.GetUtcNow().UtcDateTime);
         using var appender = connection.CreateAppender(null, null, _options.Tables.LoadLog);
-        DuckDbSchema.LoadLog.Append(appender, entry, entry.FinishedAt);
+        DuckDbSchema.LoadLog.Append(appender, [entry], entry.FinishedAt);
     }
 
     private string TargetTable(RecordKind kind) => kind == RecordKind.Interaction ? _options.Tables.Interactions : _options.Tables.ContentMeta;
@@ -115,21 +115,13 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
 
         public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken)
         {
-            var appender = Appender();
-            foreach (var row in rows)
-            {
-                DuckDbSchema.Interactions.Append(appender, row, startedAt);
-            }
+            DuckDbSchema.Interactions.Append(Appender(), rows, startedAt);
             return ValueTask.CompletedTask;
         }
 
         public ValueTask AddAsync(IReadOnlyList<ContentCategory> rows, CancellationToken cancellationToken)
         {
-            var appender = Appender();
-            foreach (var row in rows)
-            {
-                DuckDbSchema.ContentMeta.Append(appender, row, startedAt);
-            }
+            DuckDbSchema.ContentMeta.Append(Appender(), rows, startedAt);
             return ValueTask.CompletedTask;
         }
 

@@ -109,10 +109,7 @@ public sealed partial class DuckDbWarehouse
         using var appender = Appender(connection, table, temporary);
         foreach (var batch in batches)
         {
-            foreach (var row in rowsOf(batch))
-            {
-                rowAppender.Append(appender, row, batch.ReceivedAt);
-            }
+            rowAppender.Append(appender, rowsOf(batch), batch.ReceivedAt);
         }
     }
 
