@@ -97,10 +97,7 @@ public sealed class Column<TRow> : Column
     /// <summary>The value of a <see cref="ColumnType.Timestamp"/> column that the row holds.</summary>
     public Func<TRow, DateTime?>? TimestampOf { get; }
 
-    /// <summary>The accessor, whichever its type; null for a write-time column.</summary>
-    public Delegate? Accessor => (Delegate?)StringOf ?? (Delegate?)Int64Of ?? (Delegate?)Float64Of ?? TimestampOf;
-
-    /// <summary>The value boxed (null for NULL), given the write's time: for statements with parameters, not for bulk paths.</summary>
+    /// <summary>The value boxed (null for NULL), given the write's time: for tests and single rows, not for bulk paths.</summary>
     public object? ValueOf(TRow row, DateTime writeTime) => Type switch
     {
         _ when IsWriteTime => writeTime,
