@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Globalization;
 using System.Text;
 using Pipeline.Warehouse.Rows;
@@ -6,7 +7,7 @@ namespace Pipeline.Warehouse.Backfill;
 
 /// <summary>
 /// Backfill, written once for every engine. For one object generation it reads the load_log and applies
-/// <see cref="GenerationRule"/>; streams the object (gzip by name, checked whole by <see cref="GzipDump"/>; strict
+/// <see cref="GenerationRule"/>; streams the object (gzip by name, checked whole: see Directory.Build.props; strict
 /// UTF-8) through <see cref="CsvRecords"/>, whose rules are the Pub/Sub records' rules; fails the file past
 /// <see cref="CsvLoad.MaxBadRows"/>; and hands the engine only validated rows and dead letters, keyed
 /// <c>gs://bucket/object#generation:line</c>, to commit in one transaction with their load_log row. Every attempt
@@ -62,7 +63,7 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
         try
         {
             await using var stream = await OpenAsync(load, cancellationToken);
-            await using var content = load.IsGzip ? GzipDump.Open(stream, leaveOpen: true) : null;
+            await using var content = load.IsGzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : null;
             using var text = new StreamReader(content ?? stream, s_strictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 20, leaveOpen: true);
             await using var write = await sink.BeginAsync(load, decision, startedAt, cancellationToken);
             void Reject(CsvRejection rejection)

@@ -185,8 +185,10 @@ public abstract class WarehouseConformance : IAsyncLifetime
         Assert.Equal(2, (await LoadLogAsync()).Count(l => l.Status == "failed"));
     }
 
-    [Fact]
-    public async Task Backfill_TruncatedGzip_FailsWholeAndLoadsNothing()
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("crc")]
+    public async Task Backfill_DamagedGzip_FailsWholeAndLoadsNothing(string damage)
     {
         var csv = "user_id,content_id,read_percent,updated_at\n" + string.Concat(Enumerable.Range(0, 2000).Select(i => $"{i},1,95,2022-03-27\n"));
         using var compressed = new MemoryStream();
@@ -194,7 +196,12 @@ public abstract class WarehouseConformance : IAsyncLifetime
         {
             gzip.Write(System.Text.Encoding.UTF8.GetBytes(csv));
         }
-        await _engine.PutObjectAsync("user_interaction/t.csv.gz", 1, compressed.ToArray()[..(int)(compressed.Length / 2)]);
+        var bytes = compressed.ToArray();
+        if (damage == "crc")
+        {
+            bytes[^6] ^= 1;
+        }
+        await _engine.PutObjectAsync("user_interaction/t.csv.gz", 1, damage == "truncated" ? bytes[..(bytes.Length / 2)] : bytes);
 
         var outcome = await LoadAsync("user_interaction/t.csv.gz", 1);
 
