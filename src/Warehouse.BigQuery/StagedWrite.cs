@@ -228,9 +228,10 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
             throw new BigQueryException(null, [], $"The upload server reports {persisted} bytes persisted; {_persisted} were confirmed and {_buffer.Length} more sent.");
         }
         var dropped = (int)(persisted - _persisted);
-        var rest = _buffer.GetBuffer().AsSpan(dropped, (int)_buffer.Length - dropped).ToArray();
-        _buffer.SetLength(0);
-        _buffer.Write(rest);
+        var kept = (int)_buffer.Length - dropped;
+        _buffer.GetBuffer().AsSpan(dropped, kept).CopyTo(_buffer.GetBuffer());
+        _buffer.SetLength(kept);
+        _buffer.Position = kept;
         _json!.Reset(_buffer);
         _persisted = persisted;
     }
