@@ -1,4 +1,4 @@
-using Pipeline.Hosting.Eventarc;
+using Pipeline.Eventarc;
 
 namespace Pipeline.Local;
 

@@ -3,7 +3,7 @@ using Pipeline.Functions.BackfillCsv;
 using Pipeline.Functions.IngestContent;
 using Pipeline.Functions.IngestInteraction;
 using Pipeline.Functions.UserContent;
-using Pipeline.Hosting;
+using Pipeline.Functions.Hosting;
 
 namespace Pipeline.Local;
 

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.Json;
-using Pipeline.Hosting;
-using Pipeline.Hosting.Logging;
+using Pipeline.Functions.Framework;
+using Pipeline.Functions.Hosting;
+using Pipeline.Functions.Hosting.Logging;
 using Pipeline.Ingestion;
 using Pipeline.Local.Bucket;
 using Pipeline.Local.Demo;

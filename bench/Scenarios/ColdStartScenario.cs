@@ -2,8 +2,11 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Pipeline.Hosting.Eventarc;
-using Pipeline.Hosting.Events;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Pipeline.Eventarc;
+using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
+using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 
 namespace Pipeline.Bench.Scenarios;
 
@@ -159,7 +162,7 @@ public static class ColdStartScenario
             "BackfillCsv" => EventarcRequest.ForFinalizedObject(new StorageObjectData { Bucket = Bucket, Name = DumpObject, Generation = generation }, "cold")
                 .ToHttpRequestMessage(root),
             _ => EventarcRequest.ForPubSubMessage("bench", "t",
-                    new PubsubMessage { Data = "{\"user_id\":1,\"content_id\":2,\"read_percent\":95,\"updated_at\":\"2022-03-27\",\"category_name\":\"x\"}"u8.ToArray(), MessageId = "cold", PublishTime = DateTimeOffset.UtcNow },
+                    new PubsubMessage { Data = ByteString.CopyFromUtf8("{\"user_id\":1,\"content_id\":2,\"read_percent\":95,\"updated_at\":\"2022-03-27\",\"category_name\":\"x\"}"), MessageId = "cold", PublishTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) },
                     "projects/bench/subscriptions/s")
                 .ToHttpRequestMessage(root),
         };

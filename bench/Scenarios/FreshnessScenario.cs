@@ -19,7 +19,7 @@ public static class FreshnessScenario
     {
         await using var stack = await BenchStack.StartAsync(Path.Combine(workDir, "freshness"));
         var n = sizes.FreshnessMessages;
-        var categories = Enumerable.Range(0, n).Select(i => new ContentCategory($"meta-{i}", i, $"cat-{i}", null)).ToList();
+        var categories = Enumerable.Range(0, n).Select(i => new ContentMeta($"meta-{i}", i, $"cat-{i}", null)).ToList();
         await stack.App.Services.GetRequiredService<IWarehouse>().WriteAsync(new IngestBatch([], categories, [], DateTime.UtcNow), default);
         // Warm the path once, with another reader.
         await PublishAsync(stack, 0, reader: 1);

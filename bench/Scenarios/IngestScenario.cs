@@ -1,5 +1,7 @@
-using Pipeline.Hosting.Eventarc;
-using Pipeline.Hosting.Events;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Pipeline.Eventarc;
+using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 
 namespace Pipeline.Bench.Scenarios;
 
@@ -55,7 +57,7 @@ public static class IngestScenario
     {
         var record = $$"""{"user_id":{{i % 5000}},"content_id":{{i % 997}},"read_percent":{{i % 101}},"updated_at":"2022-03-{{1 + i % 27:D2}} 10:00:00"}""";
         return EventarcRequest.ForPubSubMessage("bench", "user-interaction",
-            new PubsubMessage { Data = System.Text.Encoding.UTF8.GetBytes(record), MessageId = $"bench-{i}", PublishTime = DateTimeOffset.UtcNow },
+            new PubsubMessage { Data = ByteString.CopyFromUtf8(record), MessageId = $"bench-{i}", PublishTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) },
             "projects/bench/subscriptions/eventarc-bench");
     }
 

@@ -1,6 +1,8 @@
 using CloudNative.CloudEvents;
-using Pipeline.Hosting;
-using Pipeline.Hosting.Events;
+using Pipeline.Events.Protobuf;
+using Pipeline.Events.Protobuf.Cloud.Storage.V1;
+using Pipeline.Functions.Framework;
+using Pipeline.Functions.Hosting;
 using Pipeline.Warehouse;
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Ingest;
@@ -10,22 +12,36 @@ namespace Pipeline.Functions.BackfillCsv;
 /// <summary>
 /// Eventarc trigger on "object finalized" in the dump bucket: loads <c>user_interaction/*.csv[.gz]</c> and
 /// <c>content_meta/*.csv[.gz]</c> exactly once per object generation (docs/semantics.md). Every other object or event is
-/// acknowledged and ignored with one log line; the outcome of each load is a <c>load_log</c> row.
+/// acknowledged and ignored with one log line; the outcome of each load is a <c>load_log</c> row. An untyped
+/// function: it decodes the <c>StorageObjectData</c> itself, so that an unreadable event is dead-lettered and
+/// acknowledged rather than answered 400 and redelivered.
 /// </summary>
+/// <param name="warehouse">Loads the object.</param>
+/// <param name="options">Which prefixes load into which table, and the bad-row limit.</param>
+/// <param name="clock">Stamps dead letters.</param>
+/// <param name="logger">One line per event.</param>
+[FunctionsStartup(typeof(Startup))]
 public sealed class BackfillCsvFunction(
     IWarehouse warehouse, BackfillOptions options, TimeProvider clock, ILogger<BackfillCsvFunction> logger)
-    : ICloudEventFunction<StorageObjectData>, IUndecodableEventHandler
+    : ICloudEventFunction
 {
-    public async Task HandleAsync(CloudEvent cloudEvent, StorageObjectData data, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task HandleAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
     {
         if (cloudEvent.Type != EventTypes.ObjectFinalized)
         {
             logger.LogInformation("Ignored event {EventId}: type {EventType} is not {Expected}", cloudEvent.Id, cloudEvent.Type, EventTypes.ObjectFinalized);
             return;
         }
-        if (data.Bucket is not { Length: > 0 } bucket || data.Name is not { Length: > 0 } name || data.Generation is not { } generation)
+        if (!CloudEventPayload.TryDecode<StorageObjectData>(cloudEvent, out var data, out var reason))
         {
-            await HandleUndecodableAsync(cloudEvent, "the finalized object has no bucket, name or generation", cancellationToken);
+            await DeadLetterAsync(cloudEvent, reason, cancellationToken);
+            return;
+        }
+        var (bucket, name, generation) = (data.Bucket, data.Name, data.Generation);
+        if (bucket.Length == 0 || name.Length == 0 || generation <= 0)
+        {
+            await DeadLetterAsync(cloudEvent, "the finalized object has no bucket, name or generation", cancellationToken);
             return;
         }
         if (options.TargetOf(name) is not { } target)
@@ -43,9 +59,9 @@ public sealed class BackfillCsvFunction(
     }
 
     /// <summary>A payload that is not a storage object: kept whole in the dead-letter table, then acknowledged.</summary>
-    public Task HandleUndecodableAsync(CloudEvent cloudEvent, string reason, CancellationToken cancellationToken)
+    private Task DeadLetterAsync(CloudEvent cloudEvent, string reason, CancellationToken cancellationToken)
     {
-        var payload = PayloadText.Of(CloudEventData.RawBytes(cloudEvent));
+        var payload = PayloadText.Of(CloudEventPayload.RawBytes(cloudEvent));
         logger.LogWarning("Dead-lettered event {EventId}: {Reason}", cloudEvent.Id, reason);
         return warehouse.WriteAsync(
             MessageIngest.Undecodable(CsvBackfill.Source, cloudEvent.Id ?? "", payload, reason, clock.GetUtcNow().UtcDateTime), cancellationToken);

@@ -33,7 +33,7 @@ public sealed record BackfillOptions(
             return null;
         }
         return objectName.StartsWith(InteractionPrefix, StringComparison.Ordinal) ? RecordKind.Interaction
-            : objectName.StartsWith(ContentPrefix, StringComparison.Ordinal) ? RecordKind.ContentCategory
+            : objectName.StartsWith(ContentPrefix, StringComparison.Ordinal) ? RecordKind.ContentMeta
             : null;
     }
 }

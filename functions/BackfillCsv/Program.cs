@@ -1,7 +1,4 @@
 using Pipeline.Functions.BackfillCsv;
-using Pipeline.Hosting;
-using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Configuration;
+using Pipeline.Functions.Hosting;
 
-await FunctionHost.RunAsync<BackfillCsvFunction>(args, (services, configuration) =>
-    services.RefuseWarehouseChoice(configuration).AddSingleton(BackfillOptions.From(configuration)).AddBigQueryWarehouse(configuration));
+await FunctionHost.RunAsync<BackfillCsvFunction>(args);

@@ -1,7 +1,11 @@
+using Pipeline.Functions.Hosting;
 using Pipeline.Ingestion;
 using Pipeline.Warehouse.Ingest;
+using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Functions.IngestContent;
 
 /// <summary>Eventarc trigger on the Pub/Sub topic: validates each record and writes it to the warehouse.</summary>
-public sealed class IngestContentFunction(PubSubIngestion ingestion) : PubSubIngestFunction(RecordKind.ContentCategory, ingestion);
+/// <param name="ingestion">Stores the records.</param>
+[FunctionsStartup(typeof(Startup))]
+public sealed class IngestContentFunction(PubSubIngestion ingestion) : PubSubIngestFunction(RecordKind.ContentMeta, ErrorSources.IngestContent, ingestion);

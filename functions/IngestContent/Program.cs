@@ -1,8 +1,4 @@
 using Pipeline.Functions.IngestContent;
-using Pipeline.Hosting;
-using Pipeline.Ingestion;
-using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Configuration;
+using Pipeline.Functions.Hosting;
 
-await FunctionHost.RunAsync<IngestContentFunction>(args, (services, configuration) =>
-    services.AddPubSubIngestion().RefuseWarehouseChoice(configuration).AddBigQueryWarehouse(configuration));
+await FunctionHost.RunAsync<IngestContentFunction>(args);

@@ -1,8 +1,4 @@
 using Pipeline.Functions.IngestInteraction;
-using Pipeline.Hosting;
-using Pipeline.Ingestion;
-using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Configuration;
+using Pipeline.Functions.Hosting;
 
-await FunctionHost.RunAsync<IngestInteractionFunction>(args, (services, configuration) =>
-    services.AddPubSubIngestion().RefuseWarehouseChoice(configuration).AddBigQueryWarehouse(configuration));
+await FunctionHost.RunAsync<IngestInteractionFunction>(args);

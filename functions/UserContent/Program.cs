@@ -1,7 +1,4 @@
+using Pipeline.Functions.Hosting;
 using Pipeline.Functions.UserContent;
-using Pipeline.Hosting;
-using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Configuration;
 
-await FunctionHost.RunAsync<UserContentFunction>(args, (services, configuration) =>
-    services.RefuseWarehouseChoice(configuration).AddBigQueryWarehouse(configuration));
+await FunctionHost.RunAsync<UserContentFunction>(args);

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Pipeline.Hosting;
+using Pipeline.Functions.Framework;
+using Pipeline.Functions.Hosting;
 using Pipeline.Warehouse;
 using Pipeline.Warehouse.Query;
 
@@ -11,6 +12,7 @@ namespace Pipeline.Functions.UserContent;
 /// query_date, as a flat JSON object <c>{category: share}</c> (docs/semantics.md). 400 for bad input, 405 for other methods,
 /// 503 when the warehouse cannot answer.
 /// </summary>
+[FunctionsStartup(typeof(Startup))]
 public sealed class UserContentFunction(IWarehouse warehouse, ILogger<UserContentFunction> logger) : IHttpFunction
 {
     /// <summary>Category names and messages are written as they are (the body is JSON, never embedded in HTML).</summary>

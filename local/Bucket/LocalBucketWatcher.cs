@@ -1,5 +1,6 @@
-using Pipeline.Hosting.Eventarc;
-using Pipeline.Hosting.Events;
+using Google.Protobuf.WellKnownTypes;
+using Pipeline.Eventarc;
+using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 
 namespace Pipeline.Local.Bucket;
 
@@ -83,8 +84,8 @@ public sealed class LocalBucketWatcher(
             Metageneration = 1,
             Size = file.Length,
             ContentType = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? "application/gzip" : "text/csv",
-            TimeCreated = file.ModifiedUtc,
-            Updated = file.ModifiedUtc,
+            TimeCreated = Timestamp.FromDateTime(file.ModifiedUtc),
+            Updated = Timestamp.FromDateTime(file.ModifiedUtc),
             Kind = "storage#object",
             Id = $"{BucketName}/{name}/{generation}",
         };

@@ -128,7 +128,7 @@ public static class LocalCommandLine
         };
         command.SetAction((result, cancellationToken) => load(new LoadRequest(
             result.GetRequiredValue(file),
-            result.GetRequiredValue(table) == "content_meta" ? RecordKind.ContentCategory : RecordKind.Interaction,
+            result.GetRequiredValue(table) == "content_meta" ? RecordKind.ContentMeta : RecordKind.Interaction,
             result.GetRequiredValue(dataDir),
             result.GetValue(maxBadRows)), cancellationToken));
         return command;

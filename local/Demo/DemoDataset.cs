@@ -27,7 +27,7 @@ public sealed class DemoDataset(int seed = 65045)
         ("Serieswriting", 0.008), ("horror", 0.002), ("fantasy", 0.002), ("swahindi2", 0.002), ("detective", 0.0016),
     ];
 
-    public IEnumerable<ContentCategory> ContentCategories()
+    public IEnumerable<ContentMeta> ContentMeta()
     {
         var random = new Random(seed);
         var id = 0;
@@ -36,7 +36,7 @@ public sealed class DemoDataset(int seed = 65045)
             var categoryCount = random.Next(1, 4);
             foreach (var category in Enumerable.Range(0, categoryCount).Select(_ => PickCategory(random)).Distinct())
             {
-                yield return new ContentCategory($"demo-content-{id++}", ContentId(content), category, null);
+                yield return new ContentMeta($"demo-content-{id++}", ContentId(content), category, null);
             }
         }
     }

@@ -18,10 +18,10 @@ public sealed class DemoLoader(IWarehouse warehouse, LocalOptions options, ILogg
 
     public async Task LoadAsync(DemoDataset dataset, CancellationToken cancellationToken)
     {
-        await LoadAsync(ContentObject, RecordKind.ContentCategory, writer =>
+        await LoadAsync(ContentObject, RecordKind.ContentMeta, writer =>
         {
             writer.WriteLine("content_id,category_name");
-            foreach (var row in dataset.ContentCategories())
+            foreach (var row in dataset.ContentMeta())
             {
                 writer.WriteLine(FormattableString.Invariant($"{row.ContentId},{row.CategoryName}"));
             }

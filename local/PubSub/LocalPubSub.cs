@@ -1,5 +1,7 @@
-using Pipeline.Hosting.Eventarc;
-using Pipeline.Hosting.Events;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Pipeline.Eventarc;
+using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 
 namespace Pipeline.Local.PubSub;
 
@@ -70,12 +72,15 @@ public sealed class LocalPubSub(
         }
         decoded = new PubsubMessage
         {
-            Data = data,
-            Attributes = message.Attributes,
-            OrderingKey = message.OrderingKey,
+            Data = ByteString.CopyFrom(data),
+            OrderingKey = message.OrderingKey ?? "",
             MessageId = (_idBase + Interlocked.Increment(ref _sequence)).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            PublishTime = clock.GetUtcNow(),
+            PublishTime = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
         };
+        if (message.Attributes is { } attributes)
+        {
+            decoded.Attributes.Add(attributes);
+        }
         return true;
     }
 
@@ -106,8 +111,8 @@ public sealed class LocalPubSub(
             // Shutting down mid-delivery: keep the message rather than drop it.
         }
         await deadLetters.KeepAsync(new DeadLetteredMessage(
-            topic, message.MessageId!, Convert.ToBase64String(message.Data ?? []), message.Attributes,
-            message.PublishTime!.Value, Math.Min(attempt, delivery.MaxAttempts), status, clock.GetUtcNow()), CancellationToken.None);
+            topic, message.MessageId, message.Data.ToBase64(), new Dictionary<string, string>(message.Attributes),
+            message.PublishTime.ToDateTimeOffset(), Math.Min(attempt, delivery.MaxAttempts), status, clock.GetUtcNow()), CancellationToken.None);
         logger.LogError("Message {MessageId} on {Topic} was never acknowledged by {Function}; kept in {DeadLetterDir}",
             message.MessageId, topic, functionName, deadLetters.Directory);
     }

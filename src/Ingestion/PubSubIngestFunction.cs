@@ -1,23 +1,20 @@
 using CloudNative.CloudEvents;
-using Pipeline.Hosting;
-using Pipeline.Hosting.Events;
+using Pipeline.Functions.Framework;
 using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Ingestion;
 
 /// <summary>
-/// The shape of both ingest functions: a Pub/Sub-triggered CloudEvent function feeding one table.
-/// A poison message is acknowledged after it is dead-lettered, never redelivered forever.
+/// The shape of both ingest functions: an untyped CloudEvent function on a Pub/Sub topic, feeding one table. It decodes
+/// the <c>MessagePublishedData</c> itself, so that a poison message is dead-lettered and acknowledged, never answered
+/// 400 and redelivered forever.
 /// </summary>
-public abstract class PubSubIngestFunction(RecordKind kind, PubSubIngestion ingestion)
-    : ICloudEventFunction<MessagePublishedData>, IUndecodableEventHandler
+/// <param name="kind">Which table the records go to.</param>
+/// <param name="source">The <c>source</c> of its dead-lettered records (one of <c>ErrorSources</c>).</param>
+/// <param name="ingestion">Stores the records.</param>
+public abstract class PubSubIngestFunction(RecordKind kind, string source, PubSubIngestion ingestion) : ICloudEventFunction
 {
-    /// <summary>The function's name, used as the <c>source</c> of its dead-lettered records.</summary>
-    public string Name => GetType().Name.Replace("Function", "", StringComparison.Ordinal);
-
-    public Task HandleAsync(CloudEvent cloudEvent, MessagePublishedData data, CancellationToken cancellationToken) =>
-        ingestion.IngestAsync(Name, kind, cloudEvent, data, cancellationToken);
-
-    public Task HandleUndecodableAsync(CloudEvent cloudEvent, string reason, CancellationToken cancellationToken) =>
-        ingestion.DeadLetterAsync(Name, cloudEvent, reason, cancellationToken);
+    /// <inheritdoc />
+    public Task HandleAsync(CloudEvent cloudEvent, CancellationToken cancellationToken) =>
+        ingestion.IngestAsync(source, kind, cloudEvent, cancellationToken);
 }

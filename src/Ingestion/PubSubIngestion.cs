@@ -1,7 +1,7 @@
 using CloudNative.CloudEvents;
 using Microsoft.Extensions.Logging;
-using Pipeline.Hosting;
-using Pipeline.Hosting.Events;
+using Pipeline.Events.Protobuf;
+using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 using Pipeline.Warehouse;
 using Pipeline.Warehouse.Ingest;
 using Pipeline.Warehouse.Rows;
@@ -13,33 +13,39 @@ namespace Pipeline.Ingestion;
 /// dead-lettered with a reason, an unreadable delivery dead-lettered whole. Returns only after the warehouse
 /// made it all durable; a warehouse failure propagates, so the host answers 5xx and the platform redelivers.
 /// </summary>
+/// <param name="warehouse">Where the records go.</param>
+/// <param name="clock">Stamps <c>received_at</c>.</param>
+/// <param name="logger">One line per event.</param>
 public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, ILogger<PubSubIngestion> logger)
 {
-    public async Task IngestAsync(
-        string source, RecordKind kind, CloudEvent cloudEvent, MessagePublishedData data, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the records of the message the event carries; an event that is not a readable Pub/Sub message (another
+    /// type, bad base64, not JSON, no message) is kept whole in the dead-letter table.
+    /// </summary>
+    /// <param name="source">The <c>source</c> of dead-lettered records.</param>
+    /// <param name="kind">Which table the records go to.</param>
+    /// <param name="cloudEvent">The event, its data not yet decoded.</param>
+    /// <param name="cancellationToken">Cancelled when the delivery is abandoned.</param>
+    public async Task IngestAsync(string source, RecordKind kind, CloudEvent cloudEvent, CancellationToken cancellationToken)
     {
         var receivedAt = clock.GetUtcNow().UtcDateTime;
         var batch = cloudEvent.Type != EventTypes.MessagePublished
-            ? MessageIngest.Undecodable(source, EventId(cloudEvent, data), RawData(cloudEvent),
-                $"event type '{cloudEvent.Type}' is not {EventTypes.MessagePublished}", receivedAt)
-            : data.Message is not { } message
-                ? MessageIngest.Undecodable(source, EventId(cloudEvent, data), RawData(cloudEvent), "data has no 'message'", receivedAt)
-                : MessageIngest.ToBatch(kind, source, EventId(cloudEvent, data), message.Data ?? [], receivedAt);
+            ? Undecodable($"event type '{cloudEvent.Type}' is not {EventTypes.MessagePublished}")
+            : !CloudEventPayload.TryDecode<MessagePublishedData>(cloudEvent, out var data, out var reason)
+                ? Undecodable(reason)
+                : data.Message is not { } message
+                    ? Undecodable("data has no 'message'", data)
+                    : MessageIngest.ToBatch(kind, source, EventId(cloudEvent, data), message.Data.Memory, receivedAt);
         await WriteAsync(source, cloudEvent, batch, cancellationToken);
-    }
 
-    /// <summary>A CloudEvent whose data is not a readable Pub/Sub message (bad base64, not JSON): kept whole.</summary>
-    public Task DeadLetterAsync(string source, CloudEvent cloudEvent, string reason, CancellationToken cancellationToken)
-    {
-        var batch = MessageIngest.Undecodable(
-            source, cloudEvent.Id ?? "", RawData(cloudEvent), reason, clock.GetUtcNow().UtcDateTime);
-        return WriteAsync(source, cloudEvent, batch, cancellationToken);
+        IngestBatch Undecodable(string why, MessagePublishedData? decoded = null) =>
+            MessageIngest.Undecodable(source, EventId(cloudEvent, decoded), RawData(cloudEvent), why, receivedAt);
     }
 
     private async Task WriteAsync(string source, CloudEvent cloudEvent, IngestBatch batch, CancellationToken cancellationToken)
     {
         await warehouse.WriteAsync(batch, cancellationToken);
-        var stored = batch.Interactions.Count + batch.ContentCategories.Count;
+        var stored = batch.Interactions.Count + batch.ContentMeta.Count;
         // One line per event: outcome and counts at INFO, never the payload; a reason (which may quote a value) only at WARNING.
         if (batch.Errors.Count == 0)
         {
@@ -53,8 +59,8 @@ public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, IL
         }
     }
 
-    private static string EventId(CloudEvent cloudEvent, MessagePublishedData data) =>
-        data.Message?.MessageId is { Length: > 0 } messageId ? messageId : cloudEvent.Id ?? "";
+    private static string EventId(CloudEvent cloudEvent, MessagePublishedData? data) =>
+        data?.Message?.MessageId is { Length: > 0 } messageId ? messageId : cloudEvent.Id ?? "";
 
-    private static string RawData(CloudEvent cloudEvent) => PayloadText.Of(CloudEventData.RawBytes(cloudEvent));
+    private static string RawData(CloudEvent cloudEvent) => PayloadText.Of(CloudEventPayload.RawBytes(cloudEvent));
 }

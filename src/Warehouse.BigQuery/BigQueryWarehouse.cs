@@ -26,7 +26,7 @@ public sealed class BigQueryWarehouse(
     {
         var refused = new List<IngestError>();
         refused.AddRange(await InsertRowsAsync(options.Interactions, batch.Interactions, r => r.EventId, s_interaction, batch.ReceivedAt, cancellationToken));
-        refused.AddRange(await InsertRowsAsync(options.ContentMeta, batch.ContentCategories, r => r.EventId, s_contentCategory, batch.ReceivedAt, cancellationToken));
+        refused.AddRange(await InsertRowsAsync(options.ContentMeta, batch.ContentMeta, r => r.EventId, s_contentMeta, batch.ReceivedAt, cancellationToken));
         var errors = batch.Errors.Concat(refused).ToList();
         var unstorable = await InsertAsync(options.IngestErrors, errors, e => $"{e.Source}:{e.EventId}", s_ingestError, batch.ReceivedAt, cancellationToken);
         if (unstorable.Count > 0)
@@ -53,7 +53,7 @@ public sealed class BigQueryWarehouse(
         WithTableHint(() => client.QueryAsync(options.Project, options.Query(sql, parameters), cancellationToken));
 
     private static readonly JsonRow<Interaction> s_interaction = new(WarehouseSchema.UserInteraction);
-    private static readonly JsonRow<ContentCategory> s_contentCategory = new(WarehouseSchema.ContentMeta);
+    private static readonly JsonRow<ContentMeta> s_contentMeta = new(WarehouseSchema.ContentMeta);
     private static readonly JsonRow<IngestError> s_ingestError = new(WarehouseSchema.IngestErrors);
 
     /// <summary>Inserts rows; the ones BigQuery calls invalid become dead letters (source: the table) to store instead.</summary>

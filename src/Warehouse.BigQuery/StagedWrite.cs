@@ -23,7 +23,7 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
 
     // Each row type's NDJSON line, from the declared columns.
     private static readonly Action<Utf8JsonWriter, Interaction> s_interaction = Fields(BackfillScript.RowColumns(WarehouseSchema.UserInteraction));
-    private static readonly Action<Utf8JsonWriter, ContentCategory> s_contentCategory = Fields(BackfillScript.RowColumns(WarehouseSchema.ContentMeta));
+    private static readonly Action<Utf8JsonWriter, ContentMeta> s_contentMeta = Fields(BackfillScript.RowColumns(WarehouseSchema.ContentMeta));
     private static readonly Action<Utf8JsonWriter, IngestError> s_deadLetter = Fields(BackfillScript.DeadLetterColumns);
 
     private readonly MemoryStream _buffer = new(ChunkBytes + (1 << 16));
@@ -36,7 +36,7 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
 
     public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken) => AddAsync(rows, s_interaction, cancellationToken);
 
-    public ValueTask AddAsync(IReadOnlyList<ContentCategory> rows, CancellationToken cancellationToken) => AddAsync(rows, s_contentCategory, cancellationToken);
+    public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken) => AddAsync(rows, s_contentMeta, cancellationToken);
 
     public async Task CommitAsync(IReadOnlyList<IngestError> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
     {

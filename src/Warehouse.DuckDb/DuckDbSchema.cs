@@ -22,7 +22,7 @@ internal static class DuckDbSchema
 
     public static RowAppender<Interaction> Interactions { get; } = new(WarehouseSchema.UserInteraction);
 
-    public static RowAppender<ContentCategory> ContentMeta { get; } = new(WarehouseSchema.ContentMeta);
+    public static RowAppender<ContentMeta> ContentMeta { get; } = new(WarehouseSchema.ContentMeta);
 
     public static RowAppender<IngestError> IngestErrors { get; } = new(WarehouseSchema.IngestErrors);
 

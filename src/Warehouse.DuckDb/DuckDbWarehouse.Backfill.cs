@@ -119,7 +119,7 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
             return ValueTask.CompletedTask;
         }
 
-        public ValueTask AddAsync(IReadOnlyList<ContentCategory> rows, CancellationToken cancellationToken)
+        public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken)
         {
             DuckDbSchema.ContentMeta.Append(Appender(), rows, startedAt);
             return ValueTask.CompletedTask;

@@ -71,7 +71,7 @@ public sealed partial class DuckDbWarehouse
     /// <summary>The fast path's keys: one per streamed row, so a second delivery conflicts.</summary>
     private void AppendKeys(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
     {
-        if (!batches.Any(b => b.Interactions.Count > 0 || b.ContentCategories.Count > 0))
+        if (!batches.Any(b => b.Interactions.Count > 0 || b.ContentMeta.Count > 0))
         {
             return;
         }
@@ -82,7 +82,7 @@ public sealed partial class DuckDbWarehouse
             {
                 appender.CreateRow().AppendValue(_options.Tables.Interactions).AppendValue(row.EventId).EndRow();
             }
-            foreach (var row in batch.ContentCategories)
+            foreach (var row in batch.ContentMeta)
             {
                 appender.CreateRow().AppendValue(_options.Tables.ContentMeta).AppendValue(row.EventId).EndRow();
             }
@@ -94,7 +94,7 @@ public sealed partial class DuckDbWarehouse
     {
         var tables = _options.Tables;
         Append(connection, staging ? DuckDbSchema.StageInteractions : tables.Interactions, staging, batches, b => b.Interactions, DuckDbSchema.Interactions);
-        Append(connection, staging ? DuckDbSchema.StageContentMeta : tables.ContentMeta, staging, batches, b => b.ContentCategories, DuckDbSchema.ContentMeta);
+        Append(connection, staging ? DuckDbSchema.StageContentMeta : tables.ContentMeta, staging, batches, b => b.ContentMeta, DuckDbSchema.ContentMeta);
         Append(connection, staging ? DuckDbSchema.StageErrors : tables.IngestErrors, staging, batches, b => b.Errors, DuckDbSchema.IngestErrors);
     }
 

@@ -34,7 +34,7 @@ public interface IBackfillWrite : IAsyncDisposable
 {
     ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken);
 
-    ValueTask AddAsync(IReadOnlyList<ContentCategory> rows, CancellationToken cancellationToken);
+    ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken);
 
     /// <summary>
     /// In one transaction: replaces the older generation's rows (if asked), keeps the added rows, dead-letters

@@ -17,7 +17,7 @@ namespace Pipeline.Warehouse.Backfill;
 public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource objects, TimeProvider clock)
 {
     /// <summary>The dead-letter table's <c>source</c> for backfilled rows.</summary>
-    public const string Source = "BackfillCsv";
+    public const string Source = ErrorSources.BackfillCsv;
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -84,7 +84,7 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
                 }, cancellationToken);
             await (load.Target == Ingest.RecordKind.Interaction
                 ? ParseAsync<Interaction>(CsvRecords.ReadInteractions, (rows, ct) => write.AddAsync(rows, ct))
-                : ParseAsync<ContentCategory>(CsvRecords.ReadContentCategories, (rows, ct) => write.AddAsync(rows, ct)));
+                : ParseAsync<ContentMeta>(CsvRecords.ReadContentMeta, (rows, ct) => write.AddAsync(rows, ct)));
             var outcome = new LoadOutcome(LoadStatus.Loaded, loaded, rejections.Count,
                 rejections.Count == 0 ? null : $"{rejections.Count} bad rows dead-lettered");
             await write.CommitAsync(rejections.Select(r => DeadLetter(load, r)).ToList(), outcome, cancellationToken);

@@ -24,8 +24,8 @@ public static class CsvRecords
     public static void ReadInteractions(TextReader text, string eventIdPrefix, Action<Interaction> onRow, Action<CsvRejection> onReject, CancellationToken cancellationToken) =>
         Read<Interaction>(text, eventIdPrefix, s_interactionColumns, ReadInteraction, onRow, onReject, cancellationToken);
 
-    public static void ReadContentCategories(TextReader text, string eventIdPrefix, Action<ContentCategory> onRow, Action<CsvRejection> onReject, CancellationToken cancellationToken) =>
-        Read<ContentCategory>(text, eventIdPrefix, s_contentColumns, ReadContentCategory, onRow, onReject, cancellationToken);
+    public static void ReadContentMeta(TextReader text, string eventIdPrefix, Action<ContentMeta> onRow, Action<CsvRejection> onReject, CancellationToken cancellationToken) =>
+        Read<ContentMeta>(text, eventIdPrefix, s_contentColumns, ReadContentMetaRow, onRow, onReject, cancellationToken);
 
     private static bool ReadInteraction(in Fields f, string eventId, out Interaction? row, out string error)
     {
@@ -39,12 +39,12 @@ public static class CsvRecords
         return false;
     }
 
-    private static bool ReadContentCategory(in Fields f, string eventId, out ContentCategory? row, out string error)
+    private static bool ReadContentMetaRow(in Fields f, string eventId, out ContentMeta? row, out string error)
     {
         row = null;
         if (f.Id(0, out var contentId, out error) && f.Name(1, out var category, out error) && f.Timestamp(2, out var updatedAt, out error))
         {
-            row = new ContentCategory(eventId, contentId, category, updatedAt);
+            row = new ContentMeta(eventId, contentId, category, updatedAt);
             return true;
         }
         return false;

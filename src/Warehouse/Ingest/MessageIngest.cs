@@ -25,8 +25,8 @@ public static class MessageIngest
         {
             RecordKind.Interaction => new IngestBatch(
                 Read<Interaction>(content, source, messageId, InteractionRecord.TryRead, errors), [], errors, receivedAt),
-            RecordKind.ContentCategory => new IngestBatch(
-                [], Read<ContentCategory>(content, source, messageId, ContentCategoryRecord.TryRead, errors), errors, receivedAt),
+            RecordKind.ContentMeta => new IngestBatch(
+                [], Read<ContentMeta>(content, source, messageId, ContentMetaRecord.TryRead, errors), errors, receivedAt),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
     }

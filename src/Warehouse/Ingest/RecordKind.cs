@@ -4,5 +4,5 @@ namespace Pipeline.Warehouse.Ingest;
 public enum RecordKind
 {
     Interaction,
-    ContentCategory,
+    ContentMeta,
 }

@@ -6,9 +6,9 @@ namespace Pipeline.Warehouse.Rows;
 /// </summary>
 public sealed record IngestBatch(
     IReadOnlyList<Interaction> Interactions,
-    IReadOnlyList<ContentCategory> ContentCategories,
+    IReadOnlyList<ContentMeta> ContentMeta,
     IReadOnlyList<IngestError> Errors,
     DateTime ReceivedAt)
 {
-    public int Count => Interactions.Count + ContentCategories.Count + Errors.Count;
+    public int Count => Interactions.Count + ContentMeta.Count + Errors.Count;
 }

@@ -31,7 +31,7 @@ public static class WarehouseSchema
     };
 
     /// <summary>Content categories, streamed and backfilled.</summary>
-    public static Table<ContentCategory> ContentMeta { get; } = new("content_meta",
+    public static Table<ContentMeta> ContentMeta { get; } = new("content_meta",
     [
         new("event_id",      String,    r => r.EventId),
         new("content_id",    Int64,     r => r.ContentId),

@@ -2,9 +2,10 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 using Pipeline.Functions.BackfillCsv;
-using Pipeline.Hosting.Eventarc;
-using Pipeline.Hosting.Events;
-using Pipeline.Hosting.Testing;
+using Pipeline.Eventarc;
+using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
+using Pipeline.Events.Protobuf.Cloud.Storage.V1;
+using Pipeline.Functions.Testing;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse;
 

@@ -66,7 +66,7 @@ public sealed class CsvBackfillTest
         public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken) =>
             ++_chunks == failOnChunk ? throw failure ?? new IOException("warehouse down") : ValueTask.CompletedTask;
 
-        public ValueTask AddAsync(IReadOnlyList<ContentCategory> rows, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public Task CommitAsync(IReadOnlyList<IngestError> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
         {

@@ -33,7 +33,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
 
     private Task<LoadOutcome> LoadAsync(string name, long generation, int maxBadRows = 10) =>
         _engine.Warehouse.LoadCsvAsync(CsvLoad.ForObject(_engine.Bucket, name, generation,
-            name.StartsWith("content_meta/", StringComparison.Ordinal) ? RecordKind.ContentCategory : RecordKind.Interaction, maxBadRows), default);
+            name.StartsWith("content_meta/", StringComparison.Ordinal) ? RecordKind.ContentMeta : RecordKind.Interaction, maxBadRows), default);
 
     private async Task<Dictionary<string, long>> CountsAsync(long userId, DateOnly date) =>
         (await _engine.Warehouse.CountCategoriesAsync(new ReadingWindow(userId, date), default)).ToDictionary(c => c.Category, c => c.Count);
@@ -50,7 +50,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
     {
         await _engine.Warehouse.WriteAsync(new IngestBatch(
             [new Interaction("m1:0", 9007199254740993, 12, 95.5, s_day.AddHours(10))],
-            [new ContentCategory("m2", 12, "romance", null)],
+            [new ContentMeta("m2", 12, "romance", null)],
             [new IngestError("IngestInteraction", "m1:1", """{"user_id":-1}""", "user_id: must be ≥ 0, got -1")],
             s_day), default);
 
@@ -66,7 +66,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
     {
         var batch = new IngestBatch(
             [new Interaction("r1", 7, 12, 95, s_day), new Interaction("r2", 7, 13, 99, s_day)],
-            [new ContentCategory("c1", 12, "romance", null), new ContentCategory("c2", 13, "drama", null)],
+            [new ContentMeta("c1", 12, "romance", null), new ContentMeta("c2", 13, "drama", null)],
             [new IngestError("IngestInteraction", "r3", "{}", "user_id: missing")],
             s_day);
 
@@ -93,8 +93,8 @@ public abstract class WarehouseConformance : IAsyncLifetime
             new Interaction("no-metadata", 7, 3, 95, s_day),
         ],
         [
-            new ContentCategory("k1", 1, "romance", null), new ContentCategory("k2", 1, "drama", null),
-            new ContentCategory("k3", 1, "romance", null), new ContentCategory("k4", 2, "drama", null),
+            new ContentMeta("k1", 1, "romance", null), new ContentMeta("k2", 1, "drama", null),
+            new ContentMeta("k3", 1, "romance", null), new ContentMeta("k4", 2, "drama", null),
         ], [], s_day), default);
 
         // in-first counts in romance and drama (content 1 has both; its duplicate pair counts once), in-last in drama.

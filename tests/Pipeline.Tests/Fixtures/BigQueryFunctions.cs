@@ -1,4 +1,4 @@
-using Pipeline.Hosting.Testing;
+using Pipeline.Functions.Testing;
 using Pipeline.Ingestion;
 using Pipeline.Warehouse.BigQuery;
 

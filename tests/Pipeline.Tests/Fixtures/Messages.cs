@@ -1,6 +1,9 @@
 using System.Text;
-using Pipeline.Hosting.Eventarc;
-using Pipeline.Hosting.Events;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Pipeline.Eventarc;
+using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
+using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 
 namespace Pipeline.Tests.Fixtures;
 
@@ -15,6 +18,6 @@ public static class Messages
 
     public static EventarcRequest PubSub(byte[] data, string messageId, string topic = "user-interaction") =>
         EventarcRequest.ForPubSubMessage("test-project", topic,
-            new PubsubMessage { Data = data, MessageId = messageId, PublishTime = DateTimeOffset.UtcNow },
+            new PubsubMessage { Data = ByteString.CopyFrom(data), MessageId = messageId, PublishTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) },
             $"projects/test-project/subscriptions/{topic}");
 }

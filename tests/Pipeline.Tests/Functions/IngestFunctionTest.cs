@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Pipeline.Functions.IngestContent;
 using Pipeline.Functions.IngestInteraction;
-using Pipeline.Hosting.Testing;
+using Pipeline.Functions.Testing;
 using Pipeline.Ingestion;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse;

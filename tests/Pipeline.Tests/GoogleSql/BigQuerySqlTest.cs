@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 using Pipeline.Functions.BackfillCsv;
 using Pipeline.Functions.IngestInteraction;
 using Pipeline.Functions.UserContent;
-using Pipeline.Hosting.Eventarc;
-using Pipeline.Hosting.Events;
+using Pipeline.Eventarc;
+using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
+using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse.Backfill;
 

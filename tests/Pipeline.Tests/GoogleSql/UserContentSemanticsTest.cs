@@ -32,7 +32,7 @@ public sealed class UserContentSemanticsTest(ZetaSqlEngine engine)
         // The rows UserContentGoldenTest ingests through the local stack (its data is inline in that test, so it is
         // restated here as stored rows), for user 7 and query date 2022-03-27: the window is 2022-03-13 … 2022-03-27.
         DateTime At(string utc) => DateTime.SpecifyKind(DateTime.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc);
-        List<ContentCategory> categories =
+        List<ContentMeta> categories =
         [
             new("c1", 1, "romance", null),
             new("c2", 2, "romance", null), new("c3", 2, "drama", null), new("c4", 2, "family", null),
@@ -100,7 +100,7 @@ public sealed class UserContentSemanticsTest(ZetaSqlEngine engine)
                     var row = new Interaction($"e{i}", s_users[e.User], s_contents[e.Content], s_percents[e.Percent], Instant(window, e.Edge, e.Offset));
                     return e.Twice ? new[] { row, row } : [row];
                 }).ToList();
-                var categories = pairs.Select((p, i) => new ContentCategory($"c{i}", s_contents[p.Content], s_categoryNames[p.Category], null)).ToList();
+                var categories = pairs.Select((p, i) => new ContentMeta($"c{i}", s_contents[p.Content], s_categoryNames[p.Category], null)).ToList();
 
                 var expected = await ReferenceCountsAsync(interactions, categories, window, catalog);
                 var actual = await DuckDbCountsAsync(store, interactions, categories, window);
@@ -139,7 +139,7 @@ public sealed class UserContentSemanticsTest(ZetaSqlEngine engine)
     private async Task<BigQueryCatalog> Catalog() => (await BigQueryCatalog.FromDdlAsync(engine)).WithDdlTablesIn("proj", "ds");
 
     private async Task<Dictionary<string, long>> ReferenceCountsAsync(
-        List<Interaction> interactions, List<ContentCategory> categories, ReadingWindow window, BigQueryCatalog? catalog = null)
+        List<Interaction> interactions, List<ContentMeta> categories, ReadingWindow window, BigQueryCatalog? catalog = null)
     {
         catalog ??= await Catalog();
         var sql = UserContentSql.BigQuery(BigQueryOptions.Sql(s_interactions), BigQueryOptions.Sql(s_contentMeta));
@@ -173,7 +173,7 @@ public sealed class UserContentSemanticsTest(ZetaSqlEngine engine)
 
     /// <summary>Every row stored as given — redeliveries twice, as an at-least-once loader could leave them — then DuckDB's count.</summary>
     private static async Task<Dictionary<string, long>> DuckDbCountsAsync(
-        TempWarehouse store, List<Interaction> interactions, List<ContentCategory> categories, ReadingWindow window)
+        TempWarehouse store, List<Interaction> interactions, List<ContentMeta> categories, ReadingWindow window)
     {
         await using (var connection = await store.Warehouse.OpenReaderAsync(default))
         {

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Pipeline.Hosting.Testing;
+using Pipeline.Functions.Testing;
 using Pipeline.Tests.Fixtures;
 
 namespace Pipeline.Tests.Hosting;
@@ -27,7 +27,7 @@ public sealed class CloudEventBindingTest : IAsyncLifetime
         Assert.Equal("77", cloudEvent.Id);
         Assert.Equal("google.cloud.pubsub.topic.v1.messagePublished", cloudEvent.Type);
         Assert.Equal("//pubsub.googleapis.com/projects/test-project/topics/user-interaction", cloudEvent.Source!.ToString());
-        Assert.Equal("hello", Encoding.UTF8.GetString(data.Message!.Data!));
+        Assert.Equal("hello", data.Message.Data.ToStringUtf8());
         Assert.Equal("77", data.Message.MessageId);
     }
 
@@ -41,7 +41,7 @@ public sealed class CloudEventBindingTest : IAsyncLifetime
             ("ce-type", "google.cloud.pubsub.topic.v1.messagePublished"), ("ce-source", "//pubsub.googleapis.com/projects/p/topics/t"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("hello", Encoding.UTF8.GetString(Assert.Single(_recorder.Calls).Data.Message!.Data!));
+        Assert.Equal("hello", Assert.Single(_recorder.Calls).Data.Message.Data.ToStringUtf8());
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class CloudEventBindingTest : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var data = Assert.Single(_recorder.Calls).Data;
         Assert.Equal("k", data.Message!.OrderingKey);
-        Assert.Equal(new DateTimeOffset(2024, 5, 14, 9, 21, 7, TimeSpan.Zero), data.Message.PublishTime);
+        Assert.Equal(new DateTimeOffset(2024, 5, 14, 9, 21, 7, TimeSpan.Zero), data.Message.PublishTime.ToDateTimeOffset());
         Assert.Equal(3, data.DeliveryAttempt);
     }
 
@@ -150,7 +150,7 @@ public sealed class CloudEventBindingTest : IAsyncLifetime
     [Fact]
     public async Task AnyOtherPath_ReachesTheFunction()
     {
-        var response = await _server.SendAsync(Messages.PubSub("x"), "/some/deep/path");
+        var response = await _server.SendAsync(Messages.PubSub("x").ToHttpRequestMessage("/some/deep/path"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Single(_recorder.Calls);

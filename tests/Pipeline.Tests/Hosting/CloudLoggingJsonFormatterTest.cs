@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Pipeline.Hosting.Logging;
+using Pipeline.Functions.Hosting.Logging;
 
 namespace Pipeline.Tests.Hosting;
 

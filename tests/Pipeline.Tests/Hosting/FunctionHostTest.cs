@@ -1,5 +1,7 @@
 using System.Net;
-using Pipeline.Hosting;
+using Pipeline.Functions.Framework;
+using Pipeline.Functions.Hosting;
+using Pipeline.Events.Protobuf;
 
 namespace Pipeline.Tests.Hosting;
 

@@ -77,7 +77,7 @@ public sealed class LocalCommandLineTest : IDisposable
     {
         Assert.Equal(0, await RunAsync("load", _dump, "--table", "content_meta", "--data-dir", "d", "--max-bad-rows", "7"));
 
-        Assert.Equal((_dump, RecordKind.ContentCategory, "d", 7), (_loaded!.File.FullName, _loaded.Target, _loaded.DataDir, _loaded.MaxBadRows));
+        Assert.Equal((_dump, RecordKind.ContentMeta, "d", 7), (_loaded!.File.FullName, _loaded.Target, _loaded.DataDir, _loaded.MaxBadRows));
         Assert.Null(_served);
     }
 

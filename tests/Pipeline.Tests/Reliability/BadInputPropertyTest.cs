@@ -3,7 +3,7 @@ using System.Text;
 using CsCheck;
 using Pipeline.Functions.IngestInteraction;
 using Pipeline.Functions.UserContent;
-using Pipeline.Hosting.Testing;
+using Pipeline.Functions.Testing;
 using Pipeline.Ingestion;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse;

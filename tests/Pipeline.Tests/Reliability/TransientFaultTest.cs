@@ -29,7 +29,7 @@ public sealed class TransientFaultTest(ITestOutputHelper output)
         });
         var client = stack.Client;
         var duckDb = stack.Services.GetRequiredService<DuckDbWarehouse>();
-        await duckDb.WriteAsync(new IngestBatch([], Enumerable.Range(0, Messages).Select(i => new ContentCategory($"meta-{i}", i, $"cat-{i}", null)).ToList(), [], DateTime.UtcNow), default);
+        await duckDb.WriteAsync(new IngestBatch([], Enumerable.Range(0, Messages).Select(i => new ContentMeta($"meta-{i}", i, $"cat-{i}", null)).ToList(), [], DateTime.UtcNow), default);
 
         var batches = Enumerable.Range(0, Messages / 10).Select(async b =>
         {

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using CsCheck;
 using Pipeline.Functions.UserContent;
-using Pipeline.Hosting.Testing;
+using Pipeline.Functions.Testing;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse;
 using Pipeline.Warehouse.Rows;
@@ -29,9 +29,9 @@ public sealed class UserContentPropertyTest
             });
 
     /// <summary>Category rows with distinct event ids; the same (content, category) pair may occur several times.</summary>
-    private static readonly Gen<List<ContentCategory>> s_categories =
+    private static readonly Gen<List<ContentMeta>> s_categories =
         Gen.Select(Gen.Long[1, 7], Gen.Int[0, 3]).List[0, 20]
-            .Select(pairs => pairs.Select((p, i) => new ContentCategory($"c{i}", p.Item1, "abcd"[p.Item2].ToString(), null)).ToList());
+            .Select(pairs => pairs.Select((p, i) => new ContentMeta($"c{i}", p.Item1, "abcd"[p.Item2].ToString(), null)).ToList());
 
     [Fact]
     public async Task Endpoint_MatchesCountsComputedFromRawRows()
@@ -53,7 +53,7 @@ public sealed class UserContentPropertyTest
     }
 
     private static Dictionary<string, double> Expected(
-        List<Interaction> interactions, List<ContentCategory> categories, long userId, DateOnly queryDate)
+        List<Interaction> interactions, List<ContentMeta> categories, long userId, DateOnly queryDate)
     {
         var first = queryDate.AddDays(-14);
         var reads = interactions
@@ -70,7 +70,7 @@ public sealed class UserContentPropertyTest
     }
 
     private static async Task<Dictionary<string, double>> AskAsync(
-        List<Interaction> interactions, List<ContentCategory> categories, long userId, DateOnly queryDate)
+        List<Interaction> interactions, List<ContentMeta> categories, long userId, DateOnly queryDate)
     {
         await using var store = new TempWarehouse();
         await store.Warehouse.WriteAsync(new IngestBatch([], categories, [], DateTime.UtcNow), default);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Pipeline.Functions.UserContent;
-using Pipeline.Hosting.Testing;
+using Pipeline.Functions.Testing;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse;
 

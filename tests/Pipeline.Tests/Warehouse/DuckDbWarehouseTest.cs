@@ -23,7 +23,7 @@ public sealed class DuckDbWarehouseTest : IAsyncLifetime
     [Fact]
     public async Task SameEventIdWrittenAgain_IsStoredOnce()
     {
-        var batch = new IngestBatch([new Interaction("m1", 1, 2, 95, s_at)], [new ContentCategory("c1", 2, "x", null)],
+        var batch = new IngestBatch([new Interaction("m1", 1, 2, 95, s_at)], [new ContentMeta("c1", 2, "x", null)],
             [new IngestError("IngestInteraction", "m2", "{}", "user_id: missing")], s_at);
 
         await _store.Warehouse.WriteAsync(batch, default);

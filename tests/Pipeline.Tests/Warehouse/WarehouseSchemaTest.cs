@@ -41,7 +41,7 @@ public sealed class WarehouseSchemaTest : IAsyncLifetime
     [Fact]
     public void BackfillStaging_IsTheTargetsRowColumnsThenTheDeadLettersOthers()
     {
-        foreach (var (kind, table) in new (RecordKind, Table)[] { (RecordKind.Interaction, WarehouseSchema.UserInteraction), (RecordKind.ContentCategory, WarehouseSchema.ContentMeta) })
+        foreach (var (kind, table) in new (RecordKind, Table)[] { (RecordKind.Interaction, WarehouseSchema.UserInteraction), (RecordKind.ContentMeta, WarehouseSchema.ContentMeta) })
         {
             Assert.Equal(
                 [.. table.Columns.Where(c => c.Name != "ingested_at").Select(c => $"{c.Name} {BackfillScript.SqlType(c.Type)}"), "payload STRING", "error STRING"],
@@ -53,7 +53,7 @@ public sealed class WarehouseSchemaTest : IAsyncLifetime
     public void Accessors_GiveTheRowsValuesInOrder()
     {
         var at = new DateTime(2022, 3, 27, 0, 0, 0, DateTimeKind.Utc);
-        var row = new ContentCategory("e", 12, "romance", null);
+        var row = new ContentMeta("e", 12, "romance", null);
 
         Assert.Equal(["e", 12L, "romance", null, at], WarehouseSchema.ContentMeta.Columns.Select(c => c.ValueOf(row, at)));
     }

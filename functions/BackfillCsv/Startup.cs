@@ -1,0 +1,15 @@
+using Pipeline.Functions.Hosting;
+using Pipeline.Warehouse.BigQuery;
+using Pipeline.Warehouse.Configuration;
+
+namespace Pipeline.Functions.BackfillCsv;
+
+/// <summary>Production services: the backfill options and BigQuery.</summary>
+public sealed class Startup : FunctionsStartup
+{
+    /// <inheritdoc />
+    public override void ConfigureServices(WebHostBuilderContext context, IServiceCollection services) =>
+        services.RefuseWarehouseChoice(context.Configuration)
+            .AddSingleton(BackfillOptions.From(context.Configuration))
+            .AddBigQueryWarehouse(context.Configuration);
+}

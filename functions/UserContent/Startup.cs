@@ -1,0 +1,13 @@
+using Pipeline.Functions.Hosting;
+using Pipeline.Warehouse.BigQuery;
+using Pipeline.Warehouse.Configuration;
+
+namespace Pipeline.Functions.UserContent;
+
+/// <summary>Production services: the query on BigQuery.</summary>
+public sealed class Startup : FunctionsStartup
+{
+    /// <inheritdoc />
+    public override void ConfigureServices(WebHostBuilderContext context, IServiceCollection services) =>
+        services.RefuseWarehouseChoice(context.Configuration).AddBigQueryWarehouse(context.Configuration);
+}

@@ -1,0 +1,13 @@
+namespace Pipeline.Events.Protobuf;
+
+/// <summary>
+/// The CloudEvent types this product consumes. Ours: the official package spells them only in its documentation.
+/// </summary>
+public static class EventTypes
+{
+    /// <summary>A message was published to a Pub/Sub topic; the data is a <c>MessagePublishedData</c>.</summary>
+    public const string MessagePublished = "google.cloud.pubsub.topic.v1.messagePublished";
+
+    /// <summary>An object was written to a Cloud Storage bucket; the data is a <c>StorageObjectData</c>.</summary>
+    public const string ObjectFinalized = "google.cloud.storage.object.v1.finalized";
+}

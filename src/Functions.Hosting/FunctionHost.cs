@@ -1,0 +1,128 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pipeline.Functions.Framework;
+using Pipeline.Functions.Hosting.Logging;
+
+namespace Pipeline.Functions.Hosting;
+
+/// <summary>
+/// Runs one function per process under the Functions Framework contract: listens on <c>$PORT</c> (or <c>--port</c>,
+/// default 8080), on every interface when deployed (<c>K_SERVICE</c> or <c>DOTNET_RUNNING_IN_CONTAINER</c>) and on
+/// loopback otherwise; every path goes to the function but <c>/robots.txt</c> and <c>/favicon.ico</c> (404).
+/// The function's services come from the <see cref="FunctionsStartup"/>s its <see cref="FunctionsStartupAttribute"/>s
+/// name (Google.Cloud.Functions.Hosting.EntryPoint and its host builder extensions).
+/// </summary>
+public static class FunctionHost
+{
+    /// <summary>The port when neither <c>PORT</c> nor <c>--port</c> is given.</summary>
+    public const int DefaultPort = 8080;
+
+    /// <summary>
+    /// Builds and runs the host until the process is asked to stop. Configuration that cannot work (a missing
+    /// variable, say) stops start-up with one line naming it on stderr and exit code 1, not a stack trace.
+    /// </summary>
+    /// <typeparam name="TFunction">The function class.</typeparam>
+    /// <param name="args">The command line (<c>--port</c>, and any configuration key as <c>--KEY value</c>).</param>
+    /// <param name="cancellationToken">Stops the host.</param>
+    public static async Task RunAsync<TFunction>(string[] args, CancellationToken cancellationToken = default) where TFunction : class
+    {
+        WebApplicationBuilder builder;
+        IReadOnlyList<FunctionsStartup> startups;
+        try
+        {
+            startups = FunctionsStartupAttribute.StartupsFor(typeof(TFunction));
+            builder = CreateBuilder<TFunction>(args, startups);
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"{typeof(TFunction).Name} cannot start: {e.Message}");
+            Environment.ExitCode = 1;
+            return;
+        }
+        // Configuration keys are case-insensitive and the command line wins over the environment: --port beats PORT.
+        var configuration = builder.Configuration;
+        var (address, port) = ListenEndpoint(configuration);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, port));
+        await using var app = builder.Build();
+        MapFunction<TFunction>(app, startups);
+        app.Logger.LogInformation("Serving function {FunctionTarget} on {Address}:{Port}", typeof(TFunction).FullName, address, port);
+        await app.StartAsync(cancellationToken);
+        await app.WaitForShutdownAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Where to listen: <c>PORT</c>/<c>--port</c> (default 8080); every interface when deployed or in a container
+    /// (Cloud Run needs 0.0.0.0), loopback otherwise.
+    /// </summary>
+    public static (IPAddress Address, int Port) ListenEndpoint(IConfiguration configuration)
+    {
+        var port = int.TryParse(configuration["PORT"], out var configuredPort) ? configuredPort : DefaultPort;
+        var address = IsDeployed(configuration) || IsInContainer(configuration) ? IPAddress.Any : IPAddress.Loopback;
+        return (address, port);
+    }
+
+    /// <summary>A builder with the function, the startups' services and the contract's logging; no listener configured.</summary>
+    /// <typeparam name="TFunction">The function class.</typeparam>
+    /// <param name="args">The command line.</param>
+    /// <param name="startups">The startups to run, in order.</param>
+    public static WebApplicationBuilder CreateBuilder<TFunction>(string[] args, IReadOnlyList<FunctionsStartup> startups) where TFunction : class
+    {
+        Environment.SetEnvironmentVariable("ASPNETCORE_URLS", null);
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = CloudEventRequestReader.MaxBodyBytes;
+        });
+        var context = new WebHostBuilderContext { HostingEnvironment = builder.Environment, Configuration = builder.Configuration };
+        foreach (var startup in startups)
+        {
+            startup.ConfigureAppConfiguration(context, builder.Configuration);
+        }
+        builder.Logging.AddFunctionConsole(IsDeployed(builder.Configuration));
+        foreach (var startup in startups)
+        {
+            startup.ConfigureLogging(context, builder.Logging);
+            startup.ConfigureServices(context, builder.Services);
+        }
+        builder.Services.AddFunctionTarget<TFunction>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The contract's pipeline: each startup's middleware, then 404 for robots.txt and favicon.ico, everything else
+    /// to the function.
+    /// </summary>
+    /// <typeparam name="TFunction">The function class.</typeparam>
+    /// <param name="app">The application.</param>
+    /// <param name="startups">The startups whose <see cref="FunctionsStartup.Configure"/> runs first.</param>
+    public static void MapFunction<TFunction>(WebApplication app, IReadOnlyList<FunctionsStartup> startups) where TFunction : class
+    {
+        var context = new WebHostBuilderContext { HostingEnvironment = app.Environment, Configuration = app.Configuration };
+        foreach (var startup in startups)
+        {
+            startup.Configure(context, app);
+        }
+        app.Map("/robots.txt", NotFound);
+        app.Map("/favicon.ico", NotFound);
+        app.Run(FunctionTarget.RequestDelegate<TFunction>());
+    }
+
+    private static void NotFound(IApplicationBuilder branch) =>
+        branch.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+
+    private static bool IsDeployed(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration["K_SERVICE"]);
+
+    private static bool IsInContainer(IConfiguration configuration) =>
+        string.Equals(configuration["DOTNET_RUNNING_IN_CONTAINER"], "true", StringComparison.OrdinalIgnoreCase);
+}
