@@ -156,6 +156,19 @@ public sealed class CloudEventBindingTest : IAsyncLifetime
         Assert.Single(_recorder.Calls);
     }
 
+    [Theory]
+    [InlineData("""{"message":{"data":"not base64!","messageId":"1"}}""")]
+    [InlineData("""{"message":{"publishTime":"yesterday"}}""")]
+    [InlineData("""[1,2,3]""")]
+    public async Task TypedFunction_DataThatIsNotItsPayload_Answers400WithoutCallingIt(string data)
+    {
+        var response = await PostAsync("/", "application/json", data, ("ce-specversion", "1.0"), ("ce-id", "1"),
+            ("ce-type", "google.cloud.pubsub.topic.v1.messagePublished"), ("ce-source", "//pubsub.googleapis.com/projects/p/topics/t"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(_recorder.Calls);
+    }
+
     [Fact]
     public async Task FunctionThrows_Answers500SoTheEventIsRedelivered()
     {
