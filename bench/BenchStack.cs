@@ -1,10 +1,10 @@
-using System.Net;
-using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Pipeline.Local;
 
 namespace Pipeline.Bench;
 
-/// <summary>The local stack, exactly as <c>dotnet run --project local</c> builds it, on a free loopback port and a fresh data directory.</summary>
+/// <summary>The local stack, exactly as <c>dotnet run --project local</c> builds it, on a loopback port Kestrel picks (port 0) and a fresh data directory.</summary>
 public sealed class BenchStack : IAsyncDisposable
 {
     private BenchStack(WebApplication app, LocalOptions options, HttpClient client)
@@ -26,7 +26,7 @@ public sealed class BenchStack : IAsyncDisposable
         {
             Directory.Delete(dataDir, recursive: true);
         }
-        var options = new LocalOptions(Port: FreePort(), DataDir: dataDir);
+        var options = new LocalOptions(Port: 0, DataDir: dataDir);
         var builder = LocalStack.CreateBuilder(options);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = LocalStack.Build(builder);
@@ -35,7 +35,7 @@ public sealed class BenchStack : IAsyncDisposable
         await app.StartAsync();
         var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 })
         {
-            BaseAddress = new Uri($"http://127.0.0.1:{options.Port}/"),
+            BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/"),
         };
         return new BenchStack(app, options, client);
     }
@@ -45,12 +45,5 @@ public sealed class BenchStack : IAsyncDisposable
         Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

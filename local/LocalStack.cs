@@ -18,6 +18,8 @@ namespace Pipeline.Local;
 /// </summary>
 public static class LocalStack
 {
+    private static readonly JsonSerializerOptions s_snakeCase = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public static WebApplicationBuilder CreateBuilder(LocalOptions options)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -60,18 +62,8 @@ public static class LocalStack
         app.MapGet("/local/loads", async (IServiceProvider services, CancellationToken cancellationToken) =>
             services.GetService<DuckDbWarehouse>() is not { } warehouse
                 ? Results.Json(new { error = "the load log is in BigQuery: query the load_log table" }, statusCode: 404)
-                : Results.Ok((await warehouse.ReadLoadLogAsync(cancellationToken)).Select(entry => new
-            {
-                @object = entry.Object,
-                generation = entry.Generation,
-                target = entry.Target,
-                status = entry.Status,
-                rows_loaded = entry.RowsLoaded,
-                rows_rejected = entry.RowsRejected,
-                error = entry.Error,
-                started_at = entry.StartedAt,
-                finished_at = entry.FinishedAt,
-            })));
+                // The load_log's own column names: the same naming policy that names the tables' columns.
+                : Results.Json(await warehouse.ReadLoadLogAsync(cancellationToken), s_snakeCase));
         var functions = app.Services.GetRequiredService<LocalFunctions>();
         app.Map("/user_content", branch => branch.Run(functions.ByName["UserContent"]));
         foreach (var (name, function) in functions.ByName)

@@ -18,7 +18,7 @@ namespace Pipeline.Bench.Scenarios;
 /// <c>insertAll</c>, a UserContent query (one <c>jobs.query</c>, no rows), a three-row dump read from Cloud Storage
 /// and loaded through the resumable upload and the commit job.
 /// </summary>
-public static class ColdStartScenario
+public static partial class ColdStartScenario
 {
     private const int Runs = 3;
     private const string Bucket = "coldstart-dumps";
@@ -97,7 +97,6 @@ public static class ColdStartScenario
         HttpClient client, Func<int, HttpRequestMessage> firstRequest, string app, Uri google)
     {
         var function = Path.GetFileNameWithoutExtension(app);
-        var port = BenchStack.FreePort();
         // The muxer of the runtime this harness runs on, as the container runs "dotnet /app/<Function>.dll"; nothing of
         // the caller's warehouse or cloud settings leaks in.
         var dotnet = Path.Combine(Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")),
@@ -108,7 +107,8 @@ public static class ColdStartScenario
         {
             start.Environment.Remove(variable);
         }
-        start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        // Kestrel picks the port; the host's "Now listening on" line says which.
+        start.Environment["PORT"] = "0";
         start.Environment["GOOGLE_CLOUD_PROJECT"] = "bench";
         start.Environment["BIGQUERY_DATASET"] = "coldstart";
         start.Environment["BIGQUERY_LOCATION"] = "EU";
@@ -117,7 +117,15 @@ public static class ColdStartScenario
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        var port = 0;
+        process.OutputDataReceived += (_, e) =>
+        {
+            output.Enqueue(e.Data ?? "");
+            if (ListeningPort().Match(e.Data ?? "") is { Success: true } match)
+            {
+                Volatile.Write(ref port, int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+            }
+        };
         process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -125,6 +133,11 @@ public static class ColdStartScenario
         {
             while (clock.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
             {
+                if (Volatile.Read(ref port) == 0)
+                {
+                    await Task.Delay(1);
+                    continue;
+                }
                 try
                 {
                     using var response = await client.SendAsync(firstRequest(port));
@@ -167,4 +180,7 @@ public static class ColdStartScenario
                 .ToHttpRequestMessage(root),
         };
     };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Now listening on: http://127\.0\.0\.1:([0-9]+)")]
+    private static partial System.Text.RegularExpressions.Regex ListeningPort();
 }

@@ -51,8 +51,9 @@ public static class FunctionHost
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, port));
         await using var app = builder.Build();
         MapFunction<TFunction>(app, startups);
-        app.Logger.LogInformation("Serving function {FunctionTarget} on {Address}:{Port}", typeof(TFunction).FullName, address, port);
         await app.StartAsync(cancellationToken);
+        // After start: with port 0 Kestrel picks the port, and this line says which.
+        app.Logger.LogInformation("Serving function {FunctionTarget} on {Url}", typeof(TFunction).FullName, string.Join(", ", app.Urls));
         await app.WaitForShutdownAsync(cancellationToken);
     }
 

@@ -94,7 +94,7 @@ public sealed class BigQueryWarehouse(
                     }
                     else
                     {
-                        refused.Add((row.Insert.InsertId!, JsonSerializer.Serialize(row.Insert.Json),
+                        refused.Add((row.Insert.InsertId!, JsonSerializer.Serialize(row.Insert.Json, BigQueryJson.Default.Options),
                             $"{table.TableId} refused the row: {invalid.Location} {invalid.Message}".Trim()));
                     }
                 }
@@ -110,7 +110,7 @@ public sealed class BigQueryWarehouse(
         var bytes = 0;
         foreach (var row in rows)
         {
-            var size = JsonSerializer.SerializeToUtf8Bytes(row.Insert.Json).Length + 64;
+            var size = JsonSerializer.SerializeToUtf8Bytes(row.Insert.Json, BigQueryJson.Default.Options).Length + 64;
             if (chunk.Count > 0 && (chunk.Count == MaxRowsPerRequest || bytes + size > MaxBytesPerRequest))
             {
                 yield return chunk;
