@@ -18,6 +18,10 @@ namespace Pipeline.Local;
 /// </summary>
 public static class LocalStack
 {
+    /// <summary>
+    /// The host with every service registered: Kestrel on loopback at <see cref="LocalOptions.Port"/>, the warehouse
+    /// (DuckDB with its bucket watcher, or BigQuery), the functions, local Pub/Sub and the demo loader.
+    /// </summary>
     public static WebApplicationBuilder CreateBuilder(LocalOptions options)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -52,6 +56,10 @@ public static class LocalStack
         return builder;
     }
 
+    /// <summary>
+    /// Builds the app and maps its endpoints: <c>/healthz</c>, Pub/Sub's <c>topics.publish</c>, <c>/local/loads</c>
+    /// (the load log), <c>/user_content</c>, and each function raw at <c>/functions/&lt;name&gt;</c>.
+    /// </summary>
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
