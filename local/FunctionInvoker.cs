@@ -8,6 +8,10 @@ namespace Pipeline.Local;
 /// </summary>
 public sealed class FunctionInvoker(LocalFunctions functions, IServiceScopeFactory scopes, ILogger<FunctionInvoker> logger)
 {
+    /// <summary>
+    /// Runs <paramref name="functionName"/> (one of <see cref="LocalFunctions.ByName"/>) on the request in a fresh
+    /// scope and returns the status it answered.
+    /// </summary>
     public async Task<int> InvokeAsync(string functionName, EventarcRequest request, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();

@@ -10,6 +10,7 @@ namespace Pipeline.Local;
 /// <summary>The functions this process hosts, by name, and which Pub/Sub topic triggers which.</summary>
 public sealed class LocalFunctions
 {
+    /// <summary>Each function's HTTP entry point, by its deployed name.</summary>
     public IReadOnlyDictionary<string, RequestDelegate> ByName { get; } = new Dictionary<string, RequestDelegate>
     {
         ["IngestInteraction"] = FunctionTarget.RequestDelegate<IngestInteractionFunction>(),
@@ -18,12 +19,14 @@ public sealed class LocalFunctions
         ["BackfillCsv"] = FunctionTarget.RequestDelegate<BackfillCsvFunction>(),
     };
 
+    /// <summary>The function a message published to each topic is pushed to.</summary>
     public IReadOnlyDictionary<string, string> ByTopic { get; } = new Dictionary<string, string>
     {
         ["user-interaction"] = "IngestInteraction",
         ["content-meta"] = "IngestContent",
     };
 
+    /// <summary>Registers every function, BackfillCsv's options (from <paramref name="configuration"/>) and this table.</summary>
     public static void Register(IServiceCollection services, IConfiguration configuration)
     {
         services.AddFunctionTarget<IngestInteractionFunction>();

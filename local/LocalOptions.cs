@@ -6,10 +6,13 @@ namespace Pipeline.Local;
 /// </summary>
 public sealed record LocalOptions(int Port = 8000, string DataDir = ".data", bool Demo = false, string Warehouse = "duckdb")
 {
+    /// <summary>The functions run on BigQuery (from the environment) instead of the local DuckDB file; no bucket is watched.</summary>
     public bool OnBigQuery => Warehouse == "bigquery";
 
+    /// <summary>The local warehouse: <c>&lt;data-dir&gt;/warehouse.duckdb</c>.</summary>
     public string DatabasePath => Path.Combine(DataDir, "warehouse.duckdb");
 
+    /// <summary>Where messages no function acknowledged are kept (<see cref="PubSub.DeadLetterStore"/>).</summary>
     public string DeadLetterDir => Path.Combine(DataDir, "dead-letter");
 
     /// <summary>The local stand-in for the dump bucket: files under <c>user_interaction/</c> and <c>content_meta/</c> are loaded.</summary>

@@ -20,6 +20,10 @@ public static class LocalStack
 {
     private static readonly JsonSerializerOptions s_snakeCase = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>
+    /// The host with every service registered: Kestrel on loopback at <see cref="LocalOptions.Port"/>, the warehouse
+    /// (DuckDB with its bucket watcher, or BigQuery), the functions, local Pub/Sub and the demo loader.
+    /// </summary>
     public static WebApplicationBuilder CreateBuilder(LocalOptions options)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -54,6 +58,10 @@ public static class LocalStack
         return builder;
     }
 
+    /// <summary>
+    /// Builds the app and maps its endpoints: <c>/healthz</c>, Pub/Sub's <c>topics.publish</c>, <c>/local/loads</c>
+    /// (the load log), <c>/user_content</c>, and each function raw at <c>/functions/&lt;name&gt;</c>.
+    /// </summary>
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();

@@ -13,6 +13,10 @@ public sealed record BackfillOptions(
     string ContentPrefix = "content_meta/",
     int MaxBadRows = CsvLoad.DefaultMaxBadRows)
 {
+    /// <summary>
+    /// Reads the variables above, a default for each one unset or empty. Throws <see cref="InvalidOperationException"/>
+    /// when <c>BACKFILL_MAX_BAD_ROWS</c> is not an integer ≥ 0.
+    /// </summary>
     public static BackfillOptions From(IConfiguration configuration)
     {
         var defaults = new BackfillOptions();

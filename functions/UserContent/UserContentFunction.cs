@@ -18,6 +18,7 @@ public sealed class UserContentFunction(IWarehouse warehouse, ILogger<UserConten
     /// <summary>Category names and messages are written as they are (the body is JSON, never embedded in HTML).</summary>
     private static readonly JsonWriterOptions s_jsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <inheritdoc />
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;

@@ -16,6 +16,10 @@ public static class UserContentQuery
 
     private const int MaxEcho = 64;
 
+    /// <summary>
+    /// The window the query names; false, with <paramref name="error"/> naming the parameter, when one is missing,
+    /// repeated or invalid (the value echoed, cut at 64 characters).
+    /// </summary>
     public static bool TryParse(IQueryCollection query, out ReadingWindow window, out string error)
     {
         window = null!;

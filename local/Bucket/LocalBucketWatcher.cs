@@ -13,12 +13,14 @@ namespace Pipeline.Local.Bucket;
 public sealed class LocalBucketWatcher(
     LocalOptions options, FunctionInvoker invoker, TimeProvider clock, ILogger<LocalBucketWatcher> logger) : BackgroundService
 {
+    /// <summary>The bucket the events name: objects are <c>gs://local-bucket/&lt;path under the bucket directory&gt;</c>.</summary>
     public const string BucketName = "local-bucket";
     private const string FunctionName = "BackfillCsv";
     private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly Dictionary<string, FileState> _files = new(StringComparer.Ordinal);
 
+    /// <summary>Creates the bucket directory if need be, then polls it every half second until the host stops.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Directory.CreateDirectory(options.BucketDir);

@@ -20,6 +20,10 @@ public sealed record LoadRequest(FileInfo File, RecordKind Target, string DataDi
 /// </summary>
 public static class LoadCommand
 {
+    /// <summary>
+    /// Runs the load and prints its outcome. Exit code 0 when the file is loaded or skipped, 1 when it fails or the
+    /// warehouse is held by another process, <see cref="LocalCommandLine.UsageError"/> when the file is gone.
+    /// </summary>
     public static async Task<int> RunAsync(LoadRequest request, CancellationToken cancellationToken)
     {
         var path = request.File.FullName;

@@ -66,7 +66,7 @@ public static class LocalCommandLine
 
     /// <summary>
     /// Parses <paramref name="args"/> and runs what they ask for (the bench's command line too: the hint names the
-    /// command's <see cref="Command.HelpName"/>); returns the exit code. The usage goes to
+    /// command's <see cref="RootCommand.HelpName"/>); returns the exit code. The usage goes to
     /// <paramref name="output"/>, the parser's errors to <paramref name="error"/> (the console's by default).
     /// </summary>
     public static async Task<int> InvokeAsync(RootCommand command, IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null)

@@ -7,12 +7,22 @@ namespace Pipeline.Local.Demo;
 /// A deterministic, seed-like dataset: the seed's twenty categories with its proportions, a few thousand users
 /// (65045 among them), about 100k interactions over the six months before 2022-03-27, contents in one to three categories.
 /// </summary>
+/// <param name="seed">Seeds the generator: the same seed gives the same rows.</param>
 public sealed class DemoDataset(int seed = 65045)
 {
+    /// <summary>The seed's sample user: one read in twenty-five is theirs, so their UserContent answer is full.</summary>
     public const long FeaturedUser = 65045;
+
+    /// <summary>How many other users read (ids from 100000).</summary>
     public const int Users = 3000;
+
+    /// <summary>How many contents there are, each in one to three categories.</summary>
     public const int Contents = 8000;
+
+    /// <summary>How many interactions <see cref="Interactions"/> yields.</summary>
     public const int InteractionCount = 100_000;
+
+    /// <summary>The date of the last reads, the seed's sample query date.</summary>
     public static readonly DateOnly LastDate = new(2022, 3, 27);
 
     /// <summary>The twenty categories of the seed's sample answer.</summary>
@@ -27,6 +37,7 @@ public sealed class DemoDataset(int seed = 65045)
         ("Serieswriting", 0.008), ("horror", 0.002), ("fantasy", 0.002), ("swahindi2", 0.002), ("detective", 0.0016),
     ];
 
+    /// <summary>The categories of every content, one row per (content, category), with no <c>updated_at</c>.</summary>
     public IEnumerable<ContentMeta> ContentMeta()
     {
         var random = new Random(seed);
@@ -41,6 +52,10 @@ public sealed class DemoDataset(int seed = 65045)
         }
     }
 
+    /// <summary>
+    /// <see cref="InteractionCount"/> reads over the 180 days ending on <see cref="LastDate"/>, about 60% of them
+    /// finished (above 90%).
+    /// </summary>
     public IEnumerable<Interaction> Interactions()
     {
         var random = new Random(seed + 1);

@@ -13,9 +13,16 @@ namespace Pipeline.Local.Demo;
 /// </summary>
 public sealed class DemoLoader(IWarehouse warehouse, LocalOptions options, ILogger<DemoLoader> logger)
 {
+    /// <summary>The content-meta dump's object name in the local bucket.</summary>
     public const string ContentObject = "content_meta/demo-content-meta.csv";
+
+    /// <summary>The interaction dump's object name in the local bucket.</summary>
     public const string InteractionObject = "user_interaction/demo-user-interaction.csv";
 
+    /// <summary>
+    /// Writes each dump unless it is already there, then loads it through the warehouse's backfill; a dump loaded
+    /// before is skipped by its generation.
+    /// </summary>
     public async Task LoadAsync(DemoDataset dataset, CancellationToken cancellationToken)
     {
         await LoadAsync(ContentObject, RecordKind.ContentMeta, writer =>

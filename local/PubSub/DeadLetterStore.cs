@@ -15,8 +15,10 @@ public sealed class DeadLetterStore(string directory) : IDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
 
+    /// <summary>The directory holding one <c>&lt;topic&gt;.ndjson</c> file per topic.</summary>
     public string Directory { get; } = directory;
 
+    /// <summary>Appends the message to its topic's file and flushes it to disk.</summary>
     public async Task KeepAsync(DeadLetteredMessage message, CancellationToken cancellationToken)
     {
         var line = JsonSerializer.SerializeToUtf8Bytes(message, JsonSerializerOptions.Web);
@@ -64,6 +66,7 @@ public sealed class DeadLetterStore(string directory) : IDisposable
         }
     }
 
+    /// <inheritdoc />
     public void Dispose() => _lock.Dispose();
 
     private string PathOf(string topic) => Path.Combine(Directory, string.Concat(topic.Split(Path.GetInvalidFileNameChars())) + ".ndjson");

@@ -23,6 +23,11 @@ public sealed class LocalPubSub(
     private readonly long _idBase = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
     private long _sequence;
 
+    /// <summary>
+    /// <c>topics.publish</c>: 404 for a topic no function is triggered by, 400 for an empty request or a message
+    /// without data or attributes or with data that is not base64; otherwise, once every message is delivered or
+    /// kept, 200 with their ids.
+    /// </summary>
     public async Task<IResult> PublishAsync(string project, string topic, PublishRequest? request)
     {
         if (!functions.ByTopic.TryGetValue(topic, out var functionName))

@@ -14,7 +14,12 @@ public sealed record PublishResponse(IReadOnlyList<string> MessageIds);
 /// <summary>Google's error shape: <c>{"error": {"code", "message", "status"}}</c>.</summary>
 public sealed record GoogleError([property: JsonPropertyName("error")] GoogleErrorBody Error)
 {
+    /// <summary>The error body for HTTP status <paramref name="code"/>, with its canonical <paramref name="status"/> name.</summary>
     public static GoogleError Of(int code, string status, string message) => new(new GoogleErrorBody(code, message, status));
 }
 
+/// <summary>What a Google API error body says.</summary>
+/// <param name="Code">The HTTP status code.</param>
+/// <param name="Message">The error in words.</param>
+/// <param name="Status">The canonical status name (<c>NOT_FOUND</c>, <c>INVALID_ARGUMENT</c>, …).</param>
 public sealed record GoogleErrorBody(int Code, string Message, string Status);

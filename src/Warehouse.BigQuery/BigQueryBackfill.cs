@@ -26,6 +26,7 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
 
     private static readonly TimeSpan s_stagingLifetime = TimeSpan.FromDays(1);
 
+    /// <inheritdoc />
     public async Task<IReadOnlyList<LoadLogEntry>> ReadAsync(CsvLoad load, CancellationToken cancellationToken)
     {
         var result = await QueryAsync(BackfillScript.LoadLogRead(options), Parameters(load, DateTime.UnixEpoch), cancellationToken);
@@ -34,9 +35,11 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
             Values.FromMicroseconds(result.String(r, 8)!))).ToList();
     }
 
+    /// <inheritdoc />
     public async Task AppendAsync(CsvLoad load, LoadOutcome outcome, DateTime startedAt, CancellationToken cancellationToken) =>
         await QueryAsync(BackfillScript.LoadLogInsert(options), [.. Parameters(load, startedAt), .. OutcomeParameters(outcome)], cancellationToken);
 
+    /// <inheritdoc />
     public Task<IBackfillWrite> BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken) =>
         Task.FromResult<IBackfillWrite>(new StagedWrite(this, load, decision, startedAt));
 

@@ -11,17 +11,27 @@ namespace Pipeline.Warehouse.BigQuery;
 /// (<c>project.dataset.table</c>, e.g. the seed's <c>project.user_interaction.user_interaction_partitioned</c>);
 /// <c>BIGQUERY_EMULATOR_HOST</c> (a root URL; no auth) and <c>BIGQUERY_RETRY_BUDGET_SECONDS</c> (default 8).
 /// </summary>
+/// <param name="Project">The project jobs run in and bill to (<c>GOOGLE_CLOUD_PROJECT</c>).</param>
+/// <param name="Dataset">The dataset of the default tables and of the backfill's staging tables (<c>BIGQUERY_DATASET</c>).</param>
+/// <param name="Location">Where jobs run, the dataset's location (<c>BIGQUERY_LOCATION</c>).</param>
 public sealed partial record BigQueryOptions(string Project, string Dataset, string Location)
 {
+    /// <summary>The OAuth scope requests are authorised for.</summary>
     public const string Scope = "https://www.googleapis.com/auth/bigquery";
+
+    /// <summary>Google's public BigQuery endpoint, the default <see cref="ApiRoot"/>.</summary>
     public static readonly Uri ProductionRoot = new("https://bigquery.googleapis.com/");
 
+    /// <summary>The user-interaction table (<c>BIGQUERY_TABLE_USER_INTERACTION</c>, else <c>user_interaction</c> in the dataset).</summary>
     public TableReference Interactions { get; init; } = null!;
 
+    /// <summary>The content-meta table (<c>BIGQUERY_TABLE_CONTENT_META</c>, else <c>content_meta</c> in the dataset).</summary>
     public TableReference ContentMeta { get; init; } = null!;
 
+    /// <summary>The dead-letter table (<c>BIGQUERY_TABLE_INGEST_ERRORS</c>, else <c>ingest_errors</c> in the dataset).</summary>
     public TableReference IngestErrors { get; init; } = null!;
 
+    /// <summary>The backfill's load log (<c>BIGQUERY_TABLE_LOAD_LOG</c>, else <c>load_log</c> in the dataset).</summary>
     public TableReference LoadLog { get; init; } = null!;
 
     /// <summary>Set in emulator mode: requests go there without credentials.</summary>
@@ -33,11 +43,16 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
     /// <summary>The time one call may take, retries included; shorter than the event source's ack deadline.</summary>
     public TimeSpan RetryBudget { get; init; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>The REST v2 base the named client's requests are relative to (emulator or <see cref="ApiRoot"/>).</summary>
     public Uri ApiBase => new(EmulatorRoot ?? ApiRoot, "bigquery/v2/");
 
     /// <summary>Where load data is uploaded with its job (<c>jobs.insert</c>'s media upload path).</summary>
     public Uri UploadBase => new(EmulatorRoot ?? ApiRoot, "upload/bigquery/v2/");
 
+    /// <summary>
+    /// Reads the variables above. Throws <see cref="InvalidOperationException"/>, naming the variable, when a required
+    /// one is missing, a table id is not <c>project.dataset.table</c>, or the retry budget is not a positive number.
+    /// </summary>
     public static BigQueryOptions FromConfiguration(IConfiguration configuration)
     {
         var project = Required(configuration, "GOOGLE_CLOUD_PROJECT");

@@ -7,6 +7,7 @@ using Pipeline.Warehouse.BigQuery.Rest;
 
 namespace Pipeline.Warehouse.BigQuery;
 
+/// <summary>Registers the production warehouse: BigQuery over its REST API, objects from Cloud Storage.</summary>
 public static class BigQueryServiceCollectionExtensions
 {
     /// <summary>
@@ -16,6 +17,12 @@ public static class BigQueryServiceCollectionExtensions
     public static IServiceCollection AddBigQueryWarehouse(this IServiceCollection services, IConfiguration configuration) =>
         services.AddBigQueryWarehouse(BigQueryOptions.FromConfiguration(configuration));
 
+    /// <summary>
+    /// Wires the BigQuery warehouse on <paramref name="options"/> as the <see cref="IWarehouse"/>: the named REST
+    /// client (base <see cref="BigQueryOptions.ApiBase"/>, ADC tokens outside emulator mode, <see cref="BigQueryRetry"/>
+    /// within <see cref="BigQueryOptions.RetryBudget"/>), the backfill over it and <see cref="GcsObjectSource"/>. A
+    /// <see cref="TimeProvider"/>, <see cref="ITokenAccess"/> or <see cref="IObjectSource"/> registered before is kept.
+    /// </summary>
     public static IServiceCollection AddBigQueryWarehouse(this IServiceCollection services, BigQueryOptions options)
     {
         services.AddSingleton(options);

@@ -22,6 +22,7 @@ public sealed class BigQueryWarehouse(
 
     private readonly string _userContentSql = UserContentSql.BigQuery(BigQueryOptions.Sql(options.Interactions), BigQueryOptions.Sql(options.ContentMeta));
 
+    /// <inheritdoc />
     public async Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
         var refused = new List<IngestError>();
@@ -35,6 +36,7 @@ public sealed class BigQueryWarehouse(
         }
     }
 
+    /// <inheritdoc />
     public async Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken)
     {
         var result = await QueryAsync(_userContentSql,
@@ -47,6 +49,7 @@ public sealed class BigQueryWarehouse(
         return result.Rows.Select(row => new CategoryCount(result.String(row, 0)!, result.Int64(row, 1))).ToList();
     }
 
+    /// <inheritdoc />
     public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken) => backfill.LoadAsync(load, cancellationToken);
 
     internal Task<QueryResult> QueryAsync(string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken cancellationToken) =>

@@ -9,15 +9,18 @@ namespace Pipeline.Warehouse.BigQuery;
 /// exact generation of the event is read, streamed through a pipe so that parsing starts with the first bytes and
 /// memory stays bounded. The client, and its credentials, are made on first use.
 /// </summary>
+/// <param name="createClient">Makes the storage client, once, on the first read.</param>
 public sealed class GcsObjectSource(Func<StorageClient> createClient) : IObjectSource
 {
     private readonly Lazy<StorageClient> _storage = new(createClient);
 
+    /// <summary>Objects read with Application Default Credentials, or from the emulator <c>STORAGE_EMULATOR_HOST</c> names.</summary>
     public GcsObjectSource()
         : this(() => new StorageClientBuilder { EmulatorDetection = Google.Api.Gax.EmulatorDetection.EmulatorOrProduction }.Build())
     {
     }
 
+    /// <inheritdoc />
     public async Task<Stream> OpenReadAsync(CsvLoad load, CancellationToken cancellationToken)
     {
         var (bucket, name) = Split(load.ObjectUri);

@@ -10,6 +10,7 @@ namespace Pipeline.Warehouse.Configuration;
 /// </summary>
 public static class WarehouseConfiguration
 {
+    /// <summary>The environment variable that once chose the engine; only empty or <c>bigquery</c> is accepted.</summary>
     public const string Variable = "WAREHOUSE";
 
     /// <summary>Throws (the host prints one line and exits 1) when <c>WAREHOUSE</c> asks for anything but BigQuery.</summary>

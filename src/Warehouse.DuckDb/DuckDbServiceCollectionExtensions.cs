@@ -9,16 +9,25 @@ namespace Pipeline.Warehouse.DuckDb;
 /// </summary>
 public static class DuckDbServiceCollectionExtensions
 {
+    /// <summary>The variable naming the DuckDB file.</summary>
     public const string PathVariable = "DUCKDB_PATH";
+
+    /// <summary>The variable naming the directory that stands for the bucket (<see cref="DuckDbOptions.BucketDirectory"/>).</summary>
     public const string BucketDirVariable = "DUCKDB_BUCKET_DIR";
+
+    /// <summary>The DuckDB file when <see cref="PathVariable"/> is not set, relative to the working directory.</summary>
     public const string DefaultPath = ".data/warehouse.duckdb";
 
+    /// <summary>Adds the embedded warehouse configured from <see cref="PathVariable"/> and <see cref="BucketDirVariable"/>.</summary>
     public static IServiceCollection AddDuckDbWarehouse(this IServiceCollection services, IConfiguration configuration) =>
         services.AddDuckDbWarehouse(new DuckDbOptions(configuration[PathVariable] is { Length: > 0 } path ? path : DefaultPath)
         {
             BucketDirectory = configuration[BucketDirVariable] is { Length: > 0 } bucket ? bucket : null,
         });
 
+    /// <summary>
+    /// Adds one <see cref="DuckDbWarehouse"/> on <paramref name="options"/>, as a singleton and as the <see cref="IWarehouse"/>.
+    /// </summary>
     public static IServiceCollection AddDuckDbWarehouse(this IServiceCollection services, DuckDbOptions options)
     {
         services.AddSingleton(options);

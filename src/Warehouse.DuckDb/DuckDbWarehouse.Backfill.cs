@@ -21,6 +21,7 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
     public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, IObjectSource source, CancellationToken cancellationToken) =>
         new CsvBackfill(this, this, source, _clock).LoadAsync(load, cancellationToken);
 
+    /// <summary>Every load_log row, of every object, oldest attempt first.</summary>
     public async Task<IReadOnlyList<LoadLogEntry>> ReadLoadLogAsync(CancellationToken cancellationToken) =>
         await ReadLoadLogAsync("", [], cancellationToken);
 

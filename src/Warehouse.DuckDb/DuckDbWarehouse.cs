@@ -23,6 +23,9 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     private DuckDBConnection? _writer;
     private volatile bool _schemaReady;
 
+    /// <summary>A warehouse on the file <paramref name="options"/> names; nothing is opened until first use.</summary>
+    /// <param name="options">The database file, table names and local bucket directory.</param>
+    /// <param name="clock">Stamps backfill attempts; <see cref="TimeProvider.System"/> when not given.</param>
     public DuckDbWarehouse(DuckDbOptions options, TimeProvider? clock = null)
     {
         _options = options;
@@ -36,6 +39,7 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken) =>
         batch.Count == 0 ? Task.CompletedTask : _writes.WriteAsync(batch, cancellationToken);
 
+    /// <inheritdoc />
     public async Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken)
     {
         var connection = _queryConnections.TryTake(out var pooled) ? pooled : await OpenReaderAsync(cancellationToken);
@@ -86,6 +90,7 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
         return connection;
     }
 
+    /// <summary>Finishes the writes already queued, then closes every connection.</summary>
     public async ValueTask DisposeAsync()
     {
         await _writes.DisposeAsync();

@@ -7,8 +7,10 @@ namespace Pipeline.Warehouse.DuckDb;
 /// <c>&lt;directory&gt;/&lt;object&gt;</c>. A name that leaves the directory is refused; the file's current bytes stand
 /// for the generation the event names (the local bucket keeps no older generations).
 /// </summary>
+/// <param name="directory">The directory that stands for the bucket; null when none is configured, and every read fails.</param>
 public sealed class BucketDirectorySource(string? directory) : IObjectSource
 {
+    /// <inheritdoc />
     public Task<Stream> OpenReadAsync(CsvLoad load, CancellationToken cancellationToken)
     {
         const string scheme = "gs://";
@@ -30,9 +32,11 @@ public sealed class BucketDirectorySource(string? directory) : IObjectSource
 }
 
 /// <summary>One local file, whatever the load's object name (the <c>load</c> command, the benchmark).</summary>
+/// <param name="path">The file read for every load.</param>
 /// <param name="progress">Told the bytes read so far, now and then.</param>
 public sealed class LocalFileSource(string path, IProgress<long>? progress = null) : IObjectSource
 {
+    /// <inheritdoc />
     public Task<Stream> OpenReadAsync(CsvLoad load, CancellationToken cancellationToken) =>
         Task.FromResult<Stream>(progress is null ? Open(path) : new ProgressStream(Open(path), progress));
 

@@ -15,6 +15,7 @@ namespace Pipeline.Warehouse.BigQuery.Rest;
 /// <param name="clock">Times the wait between polls of a running job; <see cref="TimeProvider.System"/> when not given.</param>
 public sealed class BigQueryRestClient(IHttpClientFactory httpClients, TimeProvider? clock = null)
 {
+    /// <summary>The <see cref="IHttpClientFactory"/> client every call goes through, configured with its base address and handlers.</summary>
     public const string HttpClientName = "bigquery";
 
     /// <summary>How long one jobs.query / getQueryResults call asks the server to wait for the job.</summary>
@@ -260,13 +261,19 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients, TimeProvi
 }
 
 /// <summary>A resumable upload's state: the bytes the server persisted, or the job it created once complete.</summary>
+/// <param name="Persisted">Bytes the server holds, where the next chunk starts; null once the upload is complete.</param>
+/// <param name="Job">The load job the completed upload created; null while bytes remain to send.</param>
 public sealed record UploadProgress(long? Persisted, Job? Job);
 
 /// <summary>All rows of a finished query, with its schema.</summary>
+/// <param name="Schema">The result's columns.</param>
+/// <param name="Rows">Every row, from every page, in the order BigQuery returned them.</param>
 public sealed record QueryResult(TableSchema Schema, IReadOnlyList<TableRow> Rows)
 {
+    /// <summary>A scalar cell's text as BigQuery sends it (every scalar is a JSON string); null for SQL NULL.</summary>
     public string? String(TableRow row, int column) =>
         row.F[column].V.ValueKind == JsonValueKind.Null ? null : row.F[column].V.GetString();
 
+    /// <summary>An INT64 cell's value; the cell must not be NULL.</summary>
     public long Int64(TableRow row, int column) => long.Parse(String(row, column)!, CultureInfo.InvariantCulture);
 }

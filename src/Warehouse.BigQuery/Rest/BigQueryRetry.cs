@@ -25,6 +25,11 @@ public static class BigQueryRetry
     /// <summary>Set on a request the caller retries itself (a resumable upload's chunk: it resumes from the server's state).</summary>
     public static readonly HttpRequestOptionsKey<bool> NotRetried = new("pipeline.bigquery.not-retried");
 
+    /// <summary>
+    /// Builds the named client's resilience pipeline: <paramref name="budget"/> for the whole call, retries as
+    /// <see cref="ShouldRetryAsync"/> decides (up to 6, none for a request marked <see cref="NotRetried"/>), and
+    /// half the budget, at least a second, per attempt.
+    /// </summary>
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, TimeSpan budget)
     {
         pipeline.AddTimeout(budget);
@@ -42,6 +47,10 @@ public static class BigQueryRetry
         pipeline.AddTimeout(TimeSpan.FromTicks(Math.Max(budget.Ticks / 2, TimeSpan.FromSeconds(1).Ticks)));
     }
 
+    /// <summary>
+    /// Whether an attempt's outcome is worth another attempt: a transport failure or attempt timeout; an error body
+    /// whose reasons are all transient; or, when the body names no reason, a transient status.
+    /// </summary>
     public static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome)
     {
         if (outcome.Exception is not null)

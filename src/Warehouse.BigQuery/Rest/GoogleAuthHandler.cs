@@ -7,8 +7,10 @@ namespace Pipeline.Warehouse.BigQuery.Rest;
 /// Adds <c>Authorization: Bearer</c> from Application Default Credentials (scope <c>bigquery</c>), asking the
 /// credential for a token on every request; it caches and refreshes tokens itself.
 /// </summary>
+/// <param name="credential">Gives the token; <see cref="ApplicationDefault"/> in production.</param>
 public sealed class GoogleAuthHandler(ITokenAccess credential) : DelegatingHandler
 {
+    /// <summary>Sets the bearer token on the request, then sends it on.</summary>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var token = await credential.GetAccessTokenForRequestAsync(request.RequestUri?.ToString(), cancellationToken);

@@ -32,8 +32,10 @@ public interface IBackfillSink
 /// </summary>
 public interface IBackfillWrite : IAsyncDisposable
 {
+    /// <summary>Adds validated interaction rows (an attempt whose target is <c>user_interaction</c>).</summary>
     ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken);
 
+    /// <summary>Adds validated content-meta rows (an attempt whose target is <c>content_meta</c>).</summary>
     ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken);
 
     /// <summary>

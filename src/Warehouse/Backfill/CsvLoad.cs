@@ -7,11 +7,15 @@ namespace Pipeline.Warehouse.Backfill;
 /// Loads are idempotent per (<see cref="ObjectUri"/>, <see cref="Generation"/>).
 /// </summary>
 /// <param name="ObjectUri"><c>gs://bucket/object</c> (or <c>file:///path</c> for a direct local load).</param>
+/// <param name="Generation">The object generation (Cloud Storage's, or a local file's modification time in µs); newer loads replace older.</param>
+/// <param name="Target">The table the file's rows go to, which also fixes the columns its header must name.</param>
 /// <param name="MaxBadRows">More bad rows than this and the file fails whole, loading nothing.</param>
 public sealed record CsvLoad(string ObjectUri, long Generation, RecordKind Target, int MaxBadRows = CsvLoad.DefaultMaxBadRows)
 {
+    /// <summary>The bad-row allowance of a load that does not set one.</summary>
     public const int DefaultMaxBadRows = 1000;
 
+    /// <summary>The load of one generation of a Cloud Storage object, <c>gs://bucket/objectName</c>.</summary>
     public static CsvLoad ForObject(string bucket, string objectName, long generation, RecordKind target, int maxBadRows = DefaultMaxBadRows) =>
         new($"gs://{bucket}/{objectName}", generation, target, maxBadRows);
 

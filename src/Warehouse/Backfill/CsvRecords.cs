@@ -21,9 +21,19 @@ public static class CsvRecords
 
     private delegate bool RowReader<TRow>(in Fields fields, string eventId, out TRow? row, out string error);
 
+    /// <summary>
+    /// Reads an interaction dump (<c>user_id</c>, <c>content_id</c> or <c>pratilipi_id</c>, <c>read_percent</c>,
+    /// <c>updated_at</c>), handing each row to <paramref name="onRow"/> and each refused one to <paramref name="onReject"/>.
+    /// Throws <see cref="CsvFileException"/> when the file is empty or its header lacks a required column.
+    /// </summary>
     public static void ReadInteractions(TextReader text, string eventIdPrefix, Action<Interaction> onRow, Action<CsvRejection> onReject, CancellationToken cancellationToken) =>
         Read<Interaction>(text, eventIdPrefix, s_interactionColumns, ReadInteraction, onRow, onReject, cancellationToken);
 
+    /// <summary>
+    /// Reads a content-meta dump (<c>content_id</c> or <c>pratilipi_id</c>, <c>category_name</c>, optional
+    /// <c>updated_at</c>), handing each row to <paramref name="onRow"/> and each refused one to <paramref name="onReject"/>.
+    /// Throws <see cref="CsvFileException"/> when the file is empty or its header lacks a required column.
+    /// </summary>
     public static void ReadContentMeta(TextReader text, string eventIdPrefix, Action<ContentMeta> onRow, Action<CsvRejection> onReject, CancellationToken cancellationToken) =>
         Read<ContentMeta>(text, eventIdPrefix, s_contentColumns, ReadContentMetaRow, onRow, onReject, cancellationToken);
 

@@ -13,6 +13,10 @@ namespace Pipeline.Warehouse.Backfill;
 /// </summary>
 public static class GenerationRule
 {
+    /// <summary>
+    /// Decides what to do with <paramref name="generation"/> of an object, given every load_log row of that object
+    /// into the same target; the decision's <see cref="LoadDecision.Basis"/> is the number of rows it was decided on.
+    /// </summary>
     public static LoadDecision Decide(IReadOnlyList<LoadLogEntry> history, long generation) =>
         DecideOn(history, generation) with { Basis = history.Count };
 
@@ -53,11 +57,16 @@ public static class GenerationRule
 /// the commit's transaction, that the object's load_log still has that many rows, and otherwise fails the commit so
 /// the event is delivered again and decided anew.
 /// </summary>
+/// <param name="SkipReason">Why nothing is loaded (the outcome's error); null when the generation loads.</param>
+/// <param name="Replacing">Whether the commit also deletes the rows an older generation of the object loaded.</param>
 public sealed record LoadDecision(string? SkipReason, bool Replacing)
 {
+    /// <summary>How many of the object's load_log rows the decision was made on.</summary>
     public int Basis { get; init; }
 
+    /// <summary>Load nothing, recording a skipped outcome with <paramref name="reason"/>.</summary>
     public static LoadDecision Skip(string reason) => new(reason, false);
 
+    /// <summary>Load the generation, replacing the older loaded generation's rows when <paramref name="replacing"/>.</summary>
     public static LoadDecision Load(bool replacing) => new(null, replacing);
 }

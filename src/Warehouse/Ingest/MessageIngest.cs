@@ -13,6 +13,10 @@ public static class MessageIngest
 {
     private delegate bool RecordReader<TRow>(JsonElement record, string eventId, out TRow? row, out string error);
 
+    /// <summary>
+    /// The batch for one message: its records read as <paramref name="kind"/> rows, refused ones dead-lettered under
+    /// <paramref name="source"/>. A body that cannot be read at all is one dead letter, the message's whole payload.
+    /// </summary>
     public static IngestBatch ToBatch(RecordKind kind, string source, string messageId, ReadOnlyMemory<byte> body, DateTime receivedAt)
     {
         var content = MessageRecords.Split(body);

@@ -7,6 +7,7 @@ public static class PayloadText
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(false, throwOnInvalidBytes: true);
 
+    /// <summary>The payload's text, or <c>base64:</c> followed by its bytes in base64 when it is not valid UTF-8.</summary>
     public static string Of(ReadOnlyMemory<byte> payload)
     {
         try

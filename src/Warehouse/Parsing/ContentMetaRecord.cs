@@ -6,6 +6,7 @@ namespace Pipeline.Warehouse.Parsing;
 /// <summary>Reads a content-meta record: content_id (or pratilipi_id), category_name, optional updated_at.</summary>
 public static class ContentMetaRecord
 {
+    /// <summary>The record as a <see cref="ContentMeta"/> row with <paramref name="eventId"/>; false, with the first field's error, when it is invalid.</summary>
     public static bool TryRead(JsonElement record, string eventId, out ContentMeta? row, out string error)
     {
         row = null;

@@ -5,15 +5,34 @@ namespace Pipeline.Warehouse.Parsing;
 /// <summary>What is wrong with a field's value, if anything.</summary>
 public enum FieldProblem
 {
+    /// <summary>The value is valid.</summary>
     None,
+
+    /// <summary>The field is absent, null or blank.</summary>
     Missing,
+
+    /// <summary>An id that is not an integer.</summary>
     NotAnInteger,
+
+    /// <summary>An id below 0.</summary>
     Negative,
+
+    /// <summary>An id that does not fit in int64.</summary>
     TooLarge,
+
+    /// <summary>A percentage that is not a finite number.</summary>
     NotANumber,
+
+    /// <summary>A percentage outside [0, 100].</summary>
     OutOfRange,
+
+    /// <summary>A name that is empty or only white space.</summary>
     Empty,
+
+    /// <summary>A name longer than <see cref="FieldRules.MaxCategoryNameLength"/> characters.</summary>
     TooLong,
+
+    /// <summary>A date or timestamp in none of the <see cref="Timestamps.AcceptedFormats"/>.</summary>
     NotATimestamp,
 }
 
@@ -23,6 +42,7 @@ public enum FieldProblem
 /// </summary>
 public static class FieldRules
 {
+    /// <summary>The longest category name accepted, in characters; longer ones are dead-lettered, not cut.</summary>
     public const int MaxCategoryNameLength = 256;
 
     /// <summary>An id: an integer ≥ 0 that fits in int64 (a leading '+' is allowed).</summary>

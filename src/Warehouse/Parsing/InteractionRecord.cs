@@ -6,6 +6,7 @@ namespace Pipeline.Warehouse.Parsing;
 /// <summary>Reads a user-interaction record: user_id, content_id (or pratilipi_id), read_percent, updated_at.</summary>
 public static class InteractionRecord
 {
+    /// <summary>The record as an <see cref="Interaction"/> with <paramref name="eventId"/>; false, with the first field's error, when it is invalid.</summary>
     public static bool TryRead(JsonElement record, string eventId, out Interaction? row, out string error)
     {
         row = null;

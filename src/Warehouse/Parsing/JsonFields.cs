@@ -8,6 +8,11 @@ namespace Pipeline.Warehouse.Parsing;
 /// </summary>
 public static class JsonFields
 {
+    /// <summary>
+    /// Reads a required id (<see cref="FieldRules.ParseId"/>), under <paramref name="name"/> or, when that is absent,
+    /// under <paramref name="alias"/> (e.g. <c>pratilipi_id</c> for <c>content_id</c>).
+    /// </summary>
+    /// <returns>False, with <paramref name="error"/> naming the field, when it is missing or not a valid id.</returns>
     public static bool TryReadId(JsonElement record, string name, out long value, out string error, string? alias = null)
     {
         value = 0;
@@ -16,6 +21,8 @@ public static class JsonFields
                 ? FieldRules.ParseId(Text(field), out value) : FieldProblem.NotAnInteger, out error);
     }
 
+    /// <summary>Reads a required read percentage (<see cref="FieldRules.ParsePercent"/>).</summary>
+    /// <returns>False, with <paramref name="error"/> naming the field, when it is missing or not in [0, 100].</returns>
     public static bool TryReadPercent(JsonElement record, string name, out double value, out string error)
     {
         value = 0;
@@ -24,6 +31,11 @@ public static class JsonFields
                 ? FieldRules.ParsePercent(Text(field), out value) : FieldProblem.NotANumber, out error);
     }
 
+    /// <summary>
+    /// Reads a timestamp string (<see cref="FieldRules.ParseTimestamp"/>). When <paramref name="optional"/>, an absent
+    /// or null field is fine and reads as null.
+    /// </summary>
+    /// <returns>False, with <paramref name="error"/> naming the field, when it is required and missing, not a string, or not a timestamp.</returns>
     public static bool TryReadTimestamp(JsonElement record, string name, bool optional, out DateTime? value, out string error)
     {
         value = null;
@@ -43,6 +55,8 @@ public static class JsonFields
         return Check(name, field, problem, out error);
     }
 
+    /// <summary>Reads a required name string (<see cref="FieldRules.CheckName"/>), as written (not trimmed).</summary>
+    /// <returns>False, with <paramref name="error"/> naming the field, when it is missing, not a string, blank or too long.</returns>
     public static bool TryReadName(JsonElement record, string name, out string value, out string error)
     {
         value = "";

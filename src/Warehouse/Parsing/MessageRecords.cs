@@ -9,6 +9,7 @@ public readonly record struct RawRecord(JsonElement? Json, string RawText, strin
 /// <summary>What a message body holds: its records, or why the whole body cannot be read.</summary>
 public sealed record MessageContent(IReadOnlyList<RawRecord> Records, string? UndecodableReason)
 {
+    /// <summary>True when the body could be read as records; false when it is dead-lettered whole.</summary>
     public bool IsDecodable => UndecodableReason is null;
 }
 
@@ -26,6 +27,10 @@ public static class MessageRecords
 
     private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = MaxDepth };
 
+    /// <summary>
+    /// The records of a message body, each with its raw text. Undecodable: an empty body, one that is not UTF-8 or
+    /// not JSON, or one with more than <see cref="MaxRecordsPerMessage"/> records.
+    /// </summary>
     public static MessageContent Split(ReadOnlyMemory<byte> body)
     {
         if (body.Span.Trim(" \t\r\n"u8).IsEmpty)

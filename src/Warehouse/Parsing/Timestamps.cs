@@ -8,6 +8,7 @@ namespace Pipeline.Warehouse.Parsing;
 /// </summary>
 public static class Timestamps
 {
+    /// <summary>The accepted forms in words, for the error a refused value gets.</summary>
     public const string AcceptedFormats = "expected YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.f] or ISO-8601 with Z or an offset";
 
     /// <summary>The general forms (a fresh array each time: the parser wants an array, and shared state stays immutable).</summary>
@@ -25,6 +26,10 @@ public static class Timestamps
         "yyyy-MM-dd'T'HH:mmK",
     ];
 
+    /// <summary>
+    /// Parses <paramref name="text"/> (surrounding white space ignored) in one of the accepted forms into a UTC
+    /// <see cref="DateTime"/> truncated to microseconds; false when it is in none of them.
+    /// </summary>
     public static bool TryParseUtc(ReadOnlySpan<char> text, out DateTime utc)
     {
         text = text.Trim();

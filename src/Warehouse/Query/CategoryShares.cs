@@ -6,6 +6,7 @@ namespace Pipeline.Warehouse.Query;
 /// </summary>
 public static class CategoryShares
 {
+    /// <summary>The shares of <paramref name="counts"/>, in answer order; empty when nothing was read.</summary>
     public static IReadOnlyList<KeyValuePair<string, double>> From(IReadOnlyCollection<CategoryCount> counts)
     {
         var total = counts.Sum(c => c.Count);

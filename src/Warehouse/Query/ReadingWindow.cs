@@ -6,11 +6,13 @@ namespace Pipeline.Warehouse.Query;
 /// </summary>
 public sealed record ReadingWindow(long UserId, DateOnly QueryDate)
 {
+    /// <summary>How many calendar dates the window spans, the query date included.</summary>
     public const int Days = 15;
 
     /// <summary>Strictly above this percentage a read counts as finished.</summary>
     public const double FinishedAbovePercent = 90;
 
+    /// <summary>The window's first UTC date: <see cref="Days"/> - 1 days before the query date.</summary>
     public DateOnly FirstDate => QueryDate.AddDays(-(Days - 1));
 
     /// <summary>Inclusive lower bound on <c>updated_at</c>: midnight UTC of the first date.</summary>

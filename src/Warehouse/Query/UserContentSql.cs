@@ -8,9 +8,16 @@ namespace Pipeline.Warehouse.Query;
 /// </summary>
 public static class UserContentSql
 {
+    /// <summary>The parameter holding the user whose reads are counted (INT64).</summary>
     public const string UserId = "user_id";
+
+    /// <summary>The parameter holding the window's inclusive start on <c>updated_at</c> (TIMESTAMP).</summary>
     public const string From = "from_ts";
+
+    /// <summary>The parameter holding the window's exclusive end on <c>updated_at</c> (TIMESTAMP).</summary>
     public const string Until = "until_ts";
+
+    /// <summary>The parameter holding the percentage a read must exceed to count as finished (FLOAT64).</summary>
     public const string FinishedAbove = "finished_above";
 
     /// <summary>DuckDB's dialect: <c>$name</c> parameters.</summary>

@@ -10,5 +10,6 @@ public sealed record IngestBatch(
     IReadOnlyList<IngestError> Errors,
     DateTime ReceivedAt)
 {
+    /// <summary>How many rows the batch writes, dead letters included.</summary>
     public int Count => Interactions.Count + ContentMeta.Count + Errors.Count;
 }
