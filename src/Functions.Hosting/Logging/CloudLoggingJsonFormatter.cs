@@ -12,8 +12,10 @@ namespace Pipeline.Functions.Hosting.Logging;
 /// </summary>
 public sealed class CloudLoggingJsonFormatter() : ConsoleFormatter(FormatterName)
 {
+    /// <summary>The name the console logger selects this formatter by.</summary>
     public const string FormatterName = "cloud-logging-json";
 
+    /// <inheritdoc />
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
         var message = logEntry.Formatter(logEntry.State, logEntry.Exception);
