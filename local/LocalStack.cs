@@ -65,6 +65,11 @@ public static class LocalStack
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        if (app.Services.GetService<DuckDbWarehouse>() is { } duckDb)
+        {
+            // UserContent answers from memory once this is built (the SQL answers until then).
+            app.Lifetime.ApplicationStarted.Register(() => _ = duckDb.PrepareServingAsync());
+        }
         app.MapGet("/healthz", HealthAsync);
         app.MapPost("/v1/projects/{project}/topics/{topic}:publish", PublishAsync);
         app.MapGet("/local/loads", async (IServiceProvider services, CancellationToken cancellationToken) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using DuckDB.NET.Data;
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Ingest;
+using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 using Pipeline.Warehouse.Schema;
 
@@ -57,7 +58,7 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
                     $"DELETE FROM {DuckDbSchema.Quote(TargetTable(load.Target))} WHERE starts_with(event_id, ?) AND regexp_matches(substr(event_id, length(?) + 1), ?)",
                     load.ObjectEventIdPrefix, load.ObjectEventIdPrefix, CsvLoad.OwnRowSuffixPattern);
             }
-            return new BackfillWrite(this, connection, transaction, load, startedAt);
+            return new BackfillWrite(this, connection, transaction, load, decision.Replacing, startedAt);
         }
         catch
         {
@@ -108,21 +109,37 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
     }
 
     /// <summary>One attempt's transaction on the writer connection; the write lock is held until it is disposed.</summary>
-    private sealed class BackfillWrite(DuckDbWarehouse owner, DuckDBConnection connection, DuckDBTransaction transaction, CsvLoad load, DateTime startedAt)
+    /// <remarks>
+    /// When answers are served from memory (they cannot start being built meanwhile: this holds the write lock), the
+    /// finished reads or content_meta rows appended are kept and applied to them once the transaction committed.
+    /// </remarks>
+    private sealed class BackfillWrite(
+        DuckDbWarehouse owner, DuckDBConnection connection, DuckDBTransaction transaction, CsvLoad load, bool replacing, DateTime startedAt)
         : IBackfillWrite
     {
+        private readonly FinishedReads? _reads = Volatile.Read(ref owner._reads);
+        private readonly List<Interaction> _finished = [];
+        private readonly List<ContentMeta> _contentMeta = [];
         private DuckDBAppender? _appender;
         private bool _committed;
 
         public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken)
         {
             DuckDbSchema.Interactions.Append(Appender(), rows, startedAt);
+            if (_reads is not null)
+            {
+                _finished.AddRange(rows.Where(r => r.ReadPercent > ReadingWindow.FinishedAbovePercent));
+            }
             return ValueTask.CompletedTask;
         }
 
         public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken)
         {
             DuckDbSchema.ContentMeta.Append(Appender(), rows, startedAt);
+            if (_reads is not null && !replacing)
+            {
+                _contentMeta.AddRange(rows);
+            }
             return ValueTask.CompletedTask;
         }
 
@@ -133,7 +150,29 @@ public sealed partial class DuckDbWarehouse : ILoadLog, IBackfillSink
             owner.WriteLoadLog(connection, load, outcome, startedAt);
             transaction.Commit();
             _committed = true;
+            Serve();
             return Task.CompletedTask;
+        }
+
+        /// <summary>A replaced content_meta object may have taken pairs away: those are read again, still under the lock.</summary>
+        private void Serve()
+        {
+            if (_reads is null)
+            {
+                return;
+            }
+            if (load.Target == RecordKind.Interaction)
+            {
+                _reads.ApplyBackfill(load.ObjectUri, replacing, _finished);
+            }
+            else if (replacing)
+            {
+                _reads.ReplaceContentMeta(owner.ReadPairs(connection));
+            }
+            else
+            {
+                _reads.AddContentMeta(_contentMeta);
+            }
         }
 
         public ValueTask DisposeAsync()

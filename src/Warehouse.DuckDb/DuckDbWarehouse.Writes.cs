@@ -24,12 +24,14 @@ public sealed partial class DuckDbWarehouse
                 Append(connection, batches, staging: false);
                 AppendKeys(connection, batches);
                 transaction.Commit();
+                ServeCommitted(batches.SelectMany(b => b.Interactions), batches.SelectMany(b => b.ContentMeta));
             }
             catch (DuckDBException e) when (e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Constraint)
             {
                 using var transaction = connection.BeginTransaction();
-                AppendAndMove(connection, batches);
+                var stored = AppendAndMove(connection, batches);
                 transaction.Commit();
+                ServeCommitted(stored, batches.SelectMany(b => b.ContentMeta));
             }
         }
         finally
@@ -38,14 +40,29 @@ public sealed partial class DuckDbWarehouse
         }
     }
 
-    /// <summary>Inside the caller's transaction: stage every row, then move each table's rows in one statement.</summary>
-    private void AppendAndMove(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
+    /// <summary>
+    /// Inside the caller's transaction: stage every row, then move each table's rows in one statement. Returns the
+    /// interactions actually stored (not those of events already ingested).
+    /// </summary>
+    private List<Interaction> AppendAndMove(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
     {
         Append(connection, batches, staging: true);
         var tables = _options.Tables;
+        var stored = new List<Interaction>();
+        if (batches.Any(b => b.Interactions.Count > 0))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = MoveNew(tables.Interactions, DuckDbSchema.StageInteractions, "event_id, user_id, content_id, read_percent, updated_at");
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                stored.Add(ReadInteraction(reader));
+            }
+        }
         Execute(connection, $"""
-            {MoveNew(tables.Interactions, DuckDbSchema.StageInteractions)}
+            {Ledger(tables.Interactions, DuckDbSchema.StageInteractions)}
             {MoveNew(tables.ContentMeta, DuckDbSchema.StageContentMeta)}
+            {Ledger(tables.ContentMeta, DuckDbSchema.StageContentMeta)}
             INSERT INTO {DuckDbSchema.Quote(tables.IngestErrors)}
                 SELECT * FROM {DuckDbSchema.StageErrors} QUALIFY row_number() OVER (PARTITION BY {string.Join(", ", WarehouseSchema.IngestErrors.Key)}) = 1
                 ON CONFLICT DO NOTHING;
@@ -53,20 +70,26 @@ public sealed partial class DuckDbWarehouse
             DELETE FROM {DuckDbSchema.StageContentMeta};
             DELETE FROM {DuckDbSchema.StageErrors};
             """);
+        return stored;
     }
 
     /// <summary>
-    /// Moves the staged rows of events not yet ingested (each once), then records their keys. The table itself is
-    /// checked too: a table created by an earlier version, or by the user, may hold events the ledger never saw.
+    /// Moves the staged rows of events not yet ingested (each once), returning <paramref name="returning"/> of the rows
+    /// moved when given. The table itself is checked too: a table created by an earlier version, or by the user, may
+    /// hold events the ledger never saw.
     /// </summary>
-    private static string MoveNew(string table, string stage) => $"""
+    private static string MoveNew(string table, string stage, string? returning = null) => $"""
         INSERT INTO {DuckDbSchema.Quote(table)}
             SELECT s.* FROM {stage} AS s
             WHERE NOT EXISTS (SELECT 1 FROM {DuckDbSchema.IngestedEvents} AS k WHERE k.target = '{table.Replace("'", "''")}' AND k.event_id = s.event_id)
               AND NOT EXISTS (SELECT 1 FROM {DuckDbSchema.Quote(table)} AS t WHERE t.event_id = s.event_id)
-            QUALIFY row_number() OVER (PARTITION BY s.event_id) = 1;
-        INSERT INTO {DuckDbSchema.IngestedEvents} SELECT DISTINCT '{table.Replace("'", "''")}', event_id FROM {stage} ON CONFLICT DO NOTHING;
+            QUALIFY row_number() OVER (PARTITION BY s.event_id) = 1
+            {(returning is null ? "" : "RETURNING " + returning)};
         """;
+
+    /// <summary>Records the keys of the staged events, after <see cref="MoveNew"/> (which checks them).</summary>
+    private static string Ledger(string table, string stage) =>
+        $"INSERT INTO {DuckDbSchema.IngestedEvents} SELECT DISTINCT '{table.Replace("'", "''")}', event_id FROM {stage} ON CONFLICT DO NOTHING;";
 
     /// <summary>The fast path's keys: one per streamed row, so a second delivery conflicts.</summary>
     private void AppendKeys(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)

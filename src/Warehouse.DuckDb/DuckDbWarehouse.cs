@@ -39,13 +39,18 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken) =>
         batch.Count == 0 ? Task.CompletedTask : _writes.WriteAsync(batch, cancellationToken);
 
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken)
+    /// <summary>
+    /// The window's answer by <see cref="UserContentSql"/> on a pooled reader connection: what the in-memory answers
+    /// (<see cref="CountCategoriesAsync"/>) must equal, and what answers while they are being built.
+    /// </summary>
+    /// <param name="window">The user and the dates.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    public async Task<IReadOnlyList<CategoryCount>> CountCategoriesBySqlAsync(ReadingWindow window, CancellationToken cancellationToken)
     {
         var connection = _queryConnections.TryTake(out var pooled) ? pooled : await OpenReaderAsync(cancellationToken);
         try
         {
-            return await CountCategoriesAsync(connection, window, cancellationToken);
+            return await QueryCategoriesAsync(connection, window, cancellationToken);
         }
         finally
         {
@@ -53,7 +58,7 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
         }
     }
 
-    private async Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(DuckDBConnection connection, ReadingWindow window, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<CategoryCount>> QueryCategoriesAsync(DuckDBConnection connection, ReadingWindow window, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = _userContentSql;
@@ -90,10 +95,11 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
         return connection;
     }
 
-    /// <summary>Finishes the writes already queued, then closes every connection.</summary>
+    /// <summary>Finishes the writes already queued and the in-memory answers being built, then closes every connection.</summary>
     public async ValueTask DisposeAsync()
     {
         await _writes.DisposeAsync();
+        await StopBuildingReadsAsync();
         while (_queryConnections.TryTake(out var connection))
         {
             await connection.DisposeAsync();

@@ -199,7 +199,7 @@ public sealed class UserContentSemanticsTest(ZetaSqlEngine engine)
                 }
             }
         }
-        var counts = await store.Warehouse.CountCategoriesAsync(window, default);
+        var counts = await store.Warehouse.CountCategoriesBySqlAsync(window, default);
         return counts.ToDictionary(c => c.Category, c => c.Count);
     }
 

@@ -75,9 +75,13 @@ public sealed class UserContentGoldenTest
                 await command.ExecuteNonQueryAsync();
             }
 
-            var counts = await store.Warehouse.CountCategoriesAsync(new ReadingWindow(7, new DateOnly(2022, 3, 27)), default);
+            var window = new ReadingWindow(7, new DateOnly(2022, 3, 27));
+            var bySql = await store.Warehouse.CountCategoriesBySqlAsync(window, default);
+            await store.Warehouse.PrepareServingAsync();
+            var fromMemory = await store.Warehouse.CountCategoriesAsync(window, default);
 
-            Assert.Equal([new CategoryCount("drama", 1), new CategoryCount("romance", 1)], counts.OrderBy(c => c.Category));
+            Assert.Equal([new CategoryCount("drama", 1), new CategoryCount("romance", 1)], bySql.OrderBy(c => c.Category));
+            Assert.Equal([new CategoryCount("drama", 1), new CategoryCount("romance", 1)], fromMemory.OrderBy(c => c.Category));
         }
     }
 

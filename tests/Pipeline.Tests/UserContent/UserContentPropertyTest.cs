@@ -85,6 +85,9 @@ public sealed class UserContentPropertyTest
                     .AppendValue(r.ReadPercent).AppendValue(r.UpdatedAt).AppendValue(DateTime.UtcNow).EndRow();
             }
         }
+        // The answers come from memory, built from the table as it now is (duplicates included).
+        await store.Warehouse.PrepareServingAsync();
+        Assert.True(store.Warehouse.ServesFromMemory);
         await using var server = await FunctionTestServer<UserContentFunction>.StartAsync(services => services.AddSingleton<IWarehouse>(store.Warehouse));
         using var client = server.CreateClient();
         return (await client.GetFromJsonAsync<Dictionary<string, double>>($"/user_content/?user_id={userId}&query_date={queryDate:yyyy-MM-dd}"))!;
