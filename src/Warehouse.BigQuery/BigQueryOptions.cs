@@ -85,6 +85,15 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
         new(sql, Values.UsedBy(sql, parameters), Location, Guid.NewGuid().ToString(),
             FormatOptions: new DataFormatOptions(UseInt64Timestamp: true), TimeoutMs: BigQueryRestClient.ServerWaitMs);
 
+    /// <summary>
+    /// <see cref="Query"/> in the short-query mode (<c>jobCreationMode</c> <see cref="QueryRequest.JobCreationOptional"/>):
+    /// BigQuery may answer without creating a job, rows inline, or create one anyway (a long run, a large result), which
+    /// is then polled and paged as usual. For read-only queries whose whole answer is wanted at once (UserContent);
+    /// statements whose job is looked up later keep <see cref="Query"/>.
+    /// </summary>
+    public QueryRequest ShortQuery(string sql, IEnumerable<QueryParameter> parameters) =>
+        Query(sql, parameters) with { JobCreationMode = QueryRequest.JobCreationOptional };
+
     /// <summary>A table as GoogleSQL names it: <c>`project.dataset.table`</c> (ids are checked, never user input).</summary>
     public static string Sql(TableReference table) => $"`{table.ProjectId}.{table.DatasetId}.{table.TableId}`";
 

@@ -11,7 +11,8 @@ namespace Pipeline.Warehouse.BigQuery;
 /// <summary>
 /// The production warehouse. Streaming writes go through <c>tabledata.insertAll</c> with <c>insertId = event_id</c>
 /// (BigQuery's de-duplication is best effort, which is why the query de-duplicates by event_id too); the
-/// UserContent query is one parameterised job; backfill is <see cref="CsvBackfill"/> over <see cref="BigQueryBackfill"/>.
+/// UserContent query is one parameterised short query (<c>jobs.query</c>, a job only when BigQuery needs one); backfill
+/// is <see cref="CsvBackfill"/> over <see cref="BigQueryBackfill"/>.
 /// </summary>
 public sealed class BigQueryWarehouse(
     BigQueryRestClient client, BigQueryOptions options, CsvBackfill backfill, ILogger<BigQueryWarehouse> logger) : IWarehouse
@@ -39,21 +40,23 @@ public sealed class BigQueryWarehouse(
     /// <inheritdoc />
     public async Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken)
     {
-        var result = await QueryAsync(_userContentSql,
+        // The short-query mode: a finished answer usually comes back inline, without a job to create and poll.
+        var request = options.ShortQuery(_userContentSql,
         [
             Values.Parameter(UserContentSql.UserId, window.UserId),
             Values.Parameter(UserContentSql.From, window.FromUtc),
             Values.Parameter(UserContentSql.Until, window.UntilUtc),
             Values.Parameter(UserContentSql.FinishedAbove, ReadingWindow.FinishedAbovePercent),
-        ], cancellationToken);
+        ]);
+        var result = await QueryAsync(request, cancellationToken);
         return result.Rows.Select(row => new CategoryCount(result.String(row, 0)!, result.Int64(row, 1))).ToList();
     }
 
     /// <inheritdoc />
     public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken) => backfill.LoadAsync(load, cancellationToken);
 
-    internal Task<QueryResult> QueryAsync(string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken cancellationToken) =>
-        WithTableHint(() => client.QueryAsync(options.Project, options.Query(sql, parameters), cancellationToken));
+    internal Task<QueryResult> QueryAsync(QueryRequest request, CancellationToken cancellationToken) =>
+        WithTableHint(() => client.QueryAsync(options.Project, request, cancellationToken));
 
     private static readonly JsonRow<Interaction> s_interaction = new(WarehouseSchema.UserInteraction);
     private static readonly JsonRow<ContentMeta> s_contentMeta = new(WarehouseSchema.ContentMeta);

@@ -35,13 +35,16 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients, TimeProvi
 
     /// <summary>
     /// <c>jobs.query</c>, then <c>jobs.getQueryResults</c> while the job is not complete and while pages remain.
-    /// Returns every row.
+    /// Returns every row. An answer without a job (the short-query mode, <see cref="QueryRequest.JobCreationOptional"/>)
+    /// is complete and holds every row; one that is not, or that names a next page, has nothing to poll or page with
+    /// and fails with a <see cref="BigQueryException"/> naming its <c>queryId</c>.
     /// </summary>
     public async Task<QueryResult> QueryAsync(string projectId, QueryRequest request, CancellationToken cancellationToken)
     {
         var response = await SendAsync(HttpMethod.Post, $"projects/{Escape(projectId)}/queries", request,
             BigQueryJson.Default.QueryRequest, BigQueryJson.Default.QueryResponse, cancellationToken);
         var rows = new List<TableRow>();
+        var job = response.JobReference;
         while (true)
         {
             ThrowOnErrors(response);
@@ -53,9 +56,21 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients, TimeProvi
                     return new QueryResult(response.Schema ?? new TableSchema([]), rows);
                 }
             }
-            var job = response.JobReference ?? throw new BigQueryException(null, [], "The query response has no job reference to poll.");
+            job = response.JobReference ?? job ?? throw NoJobToFollow(response);
             response = await GetQueryResultsAsync(job, response.JobComplete ? response.PageToken : null, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// An answer without a job that is not the whole result: getQueryResults takes a job id, and there is none. BigQuery
+    /// documents a job-less answer as complete and whole (a long run or a large result makes it create a job).
+    /// </summary>
+    private static BigQueryException NoJobToFollow(QueryResponse response)
+    {
+        var what = response.JobComplete ? $"names a next page ({response.PageToken})" : "is not complete";
+        return new BigQueryException(null, [],
+            $"The query {response.QueryId ?? "(no queryId)"} was answered without a job, and the answer {what}: "
+            + "there is no job to poll or page with jobs.getQueryResults.");
     }
 
     /// <summary><c>jobs.getQueryResults</c>: one page, waiting server-side up to a few seconds for completion.</summary>

@@ -88,6 +88,10 @@ public sealed record DataFormatOptions(bool UseInt64Timestamp);
 /// <param name="FormatOptions">How the result cells are encoded; null for BigQuery's defaults.</param>
 /// <param name="TimeoutMs">How long the server waits for the job before answering <c>jobComplete: false</c>; null for its default.</param>
 /// <param name="MaxResults">The most rows per page; null for BigQuery's page size.</param>
+/// <param name="JobCreationMode">
+/// <see cref="JobCreationOptional"/> lets BigQuery answer a short query without creating a job (the answer then has a
+/// <c>queryId</c> and no <c>jobReference</c>); null for BigQuery's default, <c>JOB_CREATION_REQUIRED</c>: always a job.
+/// </param>
 public sealed record QueryRequest(
     string Query,
     IReadOnlyList<QueryParameter> QueryParameters,
@@ -97,7 +101,12 @@ public sealed record QueryRequest(
     string ParameterMode = "NAMED",
     DataFormatOptions? FormatOptions = null,
     long? TimeoutMs = null,
-    long? MaxResults = null);
+    long? MaxResults = null,
+    string? JobCreationMode = null)
+{
+    /// <summary>The short-query mode: BigQuery creates a job only when it needs one (a long run, a large result, …).</summary>
+    public const string JobCreationOptional = "JOB_CREATION_OPTIONAL";
+}
 
 /// <summary>One column of a table or a query result.</summary>
 /// <param name="Name">The column name.</param>
@@ -117,14 +126,24 @@ public sealed record TableCell(JsonElement V);
 /// <param name="F">The cells, in the order of the schema's fields.</param>
 public sealed record TableRow(IReadOnlyList<TableCell> F);
 
-/// <summary>The answer to <c>jobs.query</c> or <c>jobs.getQueryResults</c>: one page of a query's result, or word that it is still running.</summary>
-/// <param name="JobComplete">Whether the job has finished; when false, poll again with <paramref name="JobReference"/>.</param>
-/// <param name="JobReference">The query's job.</param>
+/// <summary>Why BigQuery created a job for a <c>jobs.query</c> asked with <see cref="QueryRequest.JobCreationOptional"/>.</summary>
+/// <param name="Code"><c>REQUESTED</c>, <c>LONG_RUNNING</c> (not done within timeoutMs), <c>LARGE_RESULTS</c> (more than one answer holds), <c>OTHER</c>.</param>
+public sealed record JobCreationReason(string? Code);
+
+/// <summary>
+/// The answer to <c>jobs.query</c> or <c>jobs.getQueryResults</c>: one page of a query's result, or word that it is still
+/// running. A <c>jobs.query</c> asked with <see cref="QueryRequest.JobCreationOptional"/> may come back without a job:
+/// complete, every row inline, a <see cref="QueryId"/> and no <see cref="JobReference"/> (there is nothing to poll or page).
+/// </summary>
+/// <param name="JobComplete">Whether the query has finished; when false, poll again with <paramref name="JobReference"/>.</param>
+/// <param name="JobReference">The query's job; null when BigQuery ran the query without one.</param>
 /// <param name="Schema">The result's columns, once complete.</param>
 /// <param name="Rows">This page's rows; null when there are none.</param>
 /// <param name="PageToken">Where the next page starts; null or empty on the last page.</param>
 /// <param name="TotalRows">The result's row count (an int64 as a string).</param>
 /// <param name="Errors">Errors met on the way; fatal ones come as an HTTP error instead.</param>
+/// <param name="QueryId">The query's id, auto-generated; set when BigQuery answered without a job.</param>
+/// <param name="JobCreationReason">Why BigQuery created a job although it was optional; only with a job reference.</param>
 public sealed record QueryResponse(
     bool JobComplete,
     JobReference? JobReference,
@@ -132,7 +151,9 @@ public sealed record QueryResponse(
     IReadOnlyList<TableRow>? Rows,
     string? PageToken,
     string? TotalRows,
-    IReadOnlyList<ErrorProto>? Errors);
+    IReadOnlyList<ErrorProto>? Errors,
+    string? QueryId = null,
+    JobCreationReason? JobCreationReason = null);
 
 /// <summary>Where a job is.</summary>
 /// <param name="State"><c>PENDING</c>, <c>RUNNING</c> or <c>DONE</c>.</param>

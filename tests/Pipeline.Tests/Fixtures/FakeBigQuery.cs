@@ -27,6 +27,9 @@ public sealed record RecordedRequest(string Method, string Path, string Query, J
 /// plain successful answers: jobs it was given exist (DONE), others are 404; a resumable upload
 /// (<c>/upload/bigquery/v2/projects/{p}/jobs?uploadType=resumable</c>, then PUTs with <c>Content-Range</c>) keeps
 /// the bytes it persisted, answers 308 with their <c>Range</c> until the last chunk, then creates its load job. It
+/// answers jobs.query in the shape the request asks for — without a job when its <c>jobCreationMode</c> is
+/// <c>JOB_CREATION_OPTIONAL</c> and the result is short, else as a job (<see cref="ScriptQuery"/> serves a result
+/// either way, and getQueryResults on a job-less query's id is refused, as there is no job). It
 /// holds clients to the protocol as the service does (the rules, and where they come from, are spelled out above
 /// <c>StartUpload</c>; <see cref="Uploads"/> shows what each session persisted): a chunk that does not
 /// start where the persisted bytes end, an intermediate chunk that is not a multiple of 256 KiB, a last chunk that
@@ -39,7 +42,7 @@ public sealed record RecordedRequest(string Method, string Path, string Query, J
 /// tables.insert/get). Scripted answers still come first. See <see cref="ZetaSqlBigQuery"/>.
 /// </para>
 /// </summary>
-public sealed class FakeBigQuery : IAsyncDisposable
+public sealed partial class FakeBigQuery : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Func<RecordedRequest, (int Status, string Body)?>> _scripts = new();
@@ -164,7 +167,7 @@ public sealed class FakeBigQuery : IAsyncDisposable
             json && text.Length > 0 ? JsonNode.Parse(text) : null, context.Request.Headers.Authorization.FirstOrDefault(), text,
             context.Request.Headers.ContentRange.FirstOrDefault()) { BodyBytes = bytes };
         Requests.Enqueue(request);
-        var (status, body) = Scripted(request) ?? await DefaultAsync(request, context);
+        var (status, body) = Scripted(request) ?? Query(request) ?? await DefaultAsync(request, context);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body);
@@ -203,6 +206,8 @@ public sealed class FakeBigQuery : IAsyncDisposable
         {
             case "POST" when path.EndsWith("/insertAll"):
                 return (200, """{"kind":"bigquery#tableDataInsertAllResponse"}""");
+            case "POST" when path.EndsWith("/queries") && DefaultQuery(request) is { } shortQuery:
+                return shortQuery;
             case "POST" when path.EndsWith("/queries"):
                 return (200, """{"kind":"bigquery#queryResponse","jobComplete":true,"jobReference":{"projectId":"p","jobId":"q1","location":"EU"},"schema":{"fields":[]},"rows":[],"totalRows":"0"}""");
             case "POST" when path.StartsWith("/upload/") && request.Query.Contains("uploadType=resumable"):

@@ -25,9 +25,24 @@ internal sealed partial class ZetaSqlBigQuery
         {
             return Error(400, "invalid", "Required parameter is missing: query");
         }
-        var jobId = "job_" + Guid.NewGuid().ToString("N");
-        var reference = new JsonObject { ["projectId"] = project, ["jobId"] = jobId, ["location"] = body["location"]?.GetValue<string>() ?? "US" };
+        var location = body["location"]?.GetValue<string>() ?? "US";
         var outcome = await RunAsync(body);
+        var int64Timestamp = body["formatOptions"]?["useInt64Timestamp"]?.GetValue<bool>() == true;
+        if (body["jobCreationMode"]?.GetValue<string>() == "JOB_CREATION_OPTIONAL")
+        {
+            // The short-query mode: this fake runs every query at once and answers it in one page, so it never needs
+            // a job — the answer carries a queryId and no jobReference, and getQueryResults has nothing to read.
+            if (outcome.Error is { } failed)
+            {
+                return Error(400, "invalidQuery", failed);
+            }
+            var answer = QueryResponse("bigquery#queryResponse", null, outcome, int64Timestamp);
+            answer["queryId"] = "query_" + Guid.NewGuid().ToString("N");
+            answer["location"] = location;
+            return (200, answer.ToJsonString());
+        }
+        var jobId = "job_" + Guid.NewGuid().ToString("N");
+        var reference = new JsonObject { ["projectId"] = project, ["jobId"] = jobId, ["location"] = location };
         _results[jobId] = outcome;
         var job = new JsonObject
         {
@@ -50,7 +65,7 @@ internal sealed partial class ZetaSqlBigQuery
         _jobs[jobId] = job;
         return outcome.Error is { } error
             ? Error(400, "invalidQuery", error)
-            : (200, QueryResponse("bigquery#queryResponse", reference, outcome, body["formatOptions"]?["useInt64Timestamp"]?.GetValue<bool>() == true).ToJsonString());
+            : (200, QueryResponse("bigquery#queryResponse", reference, outcome, int64Timestamp).ToJsonString());
     }
 
     private (int, string) QueryResults(string project, string jobId, string query)
@@ -440,16 +455,20 @@ internal sealed partial class ZetaSqlBigQuery
     private Dictionary<string, ZetaSqlTable> Snapshot() =>
         _tables.ToDictionary(t => t.Key, t => t.Value.Clone(), StringComparer.Ordinal);
 
-    private static JsonObject QueryResponse(string kind, JsonNode reference, ScriptOutcome outcome, bool int64Timestamp)
+    /// <summary>A complete answer with every row; without <c>jobReference</c> when <paramref name="reference"/> is null (no job).</summary>
+    private static JsonObject QueryResponse(string kind, JsonNode? reference, ScriptOutcome outcome, bool int64Timestamp)
     {
         var response = new JsonObject
         {
             ["kind"] = kind,
-            ["jobReference"] = reference,
             ["jobComplete"] = true,
             ["cacheHit"] = false,
             ["totalBytesProcessed"] = "0",
         };
+        if (reference is not null)
+        {
+            response["jobReference"] = reference;
+        }
         if (outcome.Result is { } result)
         {
             var anonymous = 0;

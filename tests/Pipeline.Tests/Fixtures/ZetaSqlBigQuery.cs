@@ -62,6 +62,11 @@ internal sealed class ZetaSqlTable(string name, IReadOnlyList<ZetaSqlColumn> col
 /// TIMESTAMP and DATE, legacy SQL, positional parameters, jobs other than queries and uploaded loads.
 /// </para>
 /// <para>
+/// A jobs.query asking for <c>jobCreationMode: JOB_CREATION_OPTIONAL</c> is answered without a job (a
+/// <c>queryId</c>, no <c>jobReference</c>; getQueryResults then finds no job), as BigQuery answers a short query;
+/// any other query runs as a job whose results getQueryResults reads.
+/// </para>
+/// <para>
 /// Not emulated: insertId de-duplication (BigQuery's is best effort; its worst case, none, is what this does), the
 /// streaming buffer (DML may touch rows just streamed), table expiration, partitions, defaultDataset (tables are
 /// named in full), paging of results (one page holds every row), quotas.

@@ -74,6 +74,24 @@ public sealed class ZetaSqlBigQueryTest(ZetaSqlEngine engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ShortQuery_IsAnsweredWithoutAJobWhoseResultsCouldBeRead()
+    {
+        var (status, answer) = await PostAsync("queries", """
+            {"query":"SELECT @n AS n","useLegacySql":false,"parameterMode":"NAMED","location":"EU","jobCreationMode":"JOB_CREATION_OPTIONAL",
+             "queryParameters":[{"name":"n","parameterType":{"type":"INT64"},"parameterValue":{"value":"7"}}]}
+            """);
+        Assert.Null(answer["jobReference"]);
+        var queryId = Assert.IsType<string>(answer["queryId"]?.GetValue<string>());
+        var (polled, _) = await GetAsync($"queries/{queryId}?location=EU");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(answer["jobComplete"]!.GetValue<bool>());
+        AssertJson("""[{"f":[{"v":"7"}]}]""", answer["rows"]);
+        Assert.Equal(HttpStatusCode.NotFound, polled);
+        Assert.Empty(_fake.Jobs);
+    }
+
+    [Fact]
     public async Task ScriptWithAFailingStatementInsideTheTransaction_LeavesTheTablesUnchanged()
     {
         object?[][] before = [["c1", 1L, "romance", null, s_day], ["c2", 2L, "drama", s_day, s_day]];
