@@ -15,7 +15,7 @@ public sealed class QueryPhase(QueryData data, Sizes sizes, string workDir)
     private const int Concurrency = 32;
     private const int InProcessSample = 200;
     private const int WarmUpRequests = 100;
-    private static readonly TimeSpan s_settleLimit = TimeSpan.FromSeconds(180);
+    private static readonly TimeSpan s_settleLimit = TimeSpan.FromSeconds(300);
     private static readonly TimeSpan s_loadLimit = TimeSpan.FromSeconds(20);
 
     /// <summary>
@@ -31,16 +31,14 @@ public sealed class QueryPhase(QueryData data, Sizes sizes, string workDir)
             ["users"] = data.Users,
             ["contents"] = data.Contents,
         };
+        await QuiesceAsync();
         Rss.ResetPeak();
         await GenerateAsync(dataDir, figures);
         figures["generate_peak_rss_mb"] = Rss.PeakMegabytes();
 
-        // Nothing left running from before (the JIT's backlog from an earlier phase, say), so that what the new stack
-        // does after it starts is its own; and the serving phase's own peak RSS from here on (what this process still
-        // holds from generating or from an earlier phase is in it: rss_at_restart_mb).
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        await Settling.WaitAsync(Stopwatch.StartNew(), s_settleLimit);
+        // The serving phase's own peak RSS from here on (what this process still holds from generating or from an
+        // earlier phase is in it: rss_at_restart_mb).
+        await QuiesceAsync();
         var phasePeak = Rss.ResetPeak();
         figures["rss_at_restart_mb"] = Rss.CurrentMegabytes();
 
@@ -69,6 +67,17 @@ public sealed class QueryPhase(QueryData data, Sizes sizes, string workDir)
             Directory.Delete(dataDir, recursive: true);
         }
         return (figures, phasePeak);
+    }
+
+    /// <summary>
+    /// What earlier stacks left collected and given back to the system, and nothing left running (the JIT's backlog,
+    /// say), so that what comes next — its memory, its CPU after a start — is its own.
+    /// </summary>
+    private static async Task QuiesceAsync()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        await Settling.WaitAsync(Stopwatch.StartNew(), s_settleLimit);
     }
 
     private async Task GenerateAsync(string dataDir, Dictionary<string, double> figures)

@@ -70,9 +70,9 @@ public static class QueryScenario
         $"Readers: {QueryData.ReadsPerReader} reads each over {QueryData.Days} days from {QueryData.FirstDate:yyyy-MM-dd} "
         + "(users = rows / 200), 45 % finished, 1-3 categories a content; requests: uniform readers, query dates inside the data. "
         + "startup_s: a new stack on the generated data until its first UserContent answer; settle_s: until the process then "
-        + "went quiet (under 0.1 core for 0.5 s, capped at 180 s); then a warm-up of every path, quiet again, and the measurements. in_process: the product's "
-        + "CountCategoriesAsync vs the seed's SQL (bounds bound to the product's window) on the first 200 requests; "
-        + "answer_mismatches counts the answers that differ. "
+        + "went quiet (under 0.1 core for 0.5 s, capped at 300 s); then a warm-up of every path, quiet again, and the "
+        + "measurements. in_process: the product's CountCategoriesAsync vs the seed's SQL (bounds bound to the product's "
+        + "window) on the first 200 requests; answer_mismatches counts the answers that differ. "
         + (phasePeaks
             ? "peak_rss_mb: the peak from the restart on, generate_peak_rss_mb: while generating (each reset through "
                 + "/proc/self/clear_refs; what the process still held is in both, see rss_at_restart_mb)."

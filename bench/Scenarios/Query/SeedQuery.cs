@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Globalization;
 using DuckDB.NET.Data;
 using Pipeline.Warehouse.Query;
 
@@ -44,7 +45,7 @@ public static class SeedQuery
         {
             foreach (IDictionary<string, object?> entry in (IEnumerable)reader.GetValue(0))
             {
-                counts.Add((string)entry["category_name"]!, Convert.ToInt64(entry["category_count"], System.Globalization.CultureInfo.InvariantCulture));
+                counts.Add((string)entry["category_name"]!, Convert.ToInt64(entry["category_count"], CultureInfo.InvariantCulture));
             }
         }
         return counts;
