@@ -3,7 +3,10 @@ using HdrHistogram;
 
 namespace Pipeline.Bench;
 
-/// <summary>Sends <c>count</c> requests at a fixed concurrency and records each latency in an HdrHistogram.</summary>
+/// <summary>
+/// Sends <c>count</c> requests at a fixed concurrency (or as many as are started within <c>limit</c>) and records
+/// each latency in an HdrHistogram.
+/// </summary>
 public static class LoadDriver
 {
     public sealed record Run(int Requests, int Failures, TimeSpan Elapsed, LongHistogram Latency)
@@ -14,8 +17,9 @@ public static class LoadDriver
         public double Percentile(double p) => Latency.GetValueAtPercentile(p) * 1000.0 / Stopwatch.Frequency;
     }
 
-    public static async Task<Run> RunAsync(int count, int concurrency, Func<int, Task<bool>> send)
+    public static async Task<Run> RunAsync(int count, int concurrency, Func<int, Task<bool>> send, TimeSpan? limit = null)
     {
+        var until = limit ?? TimeSpan.MaxValue;
         var histogram = new LongHistogram(60 * Stopwatch.Frequency, 3);
         var next = -1;
         var failures = 0;
@@ -23,7 +27,7 @@ public static class LoadDriver
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
+            while (clock.Elapsed < until && (i = Interlocked.Increment(ref next)) < count)
             {
                 var started = Stopwatch.GetTimestamp();
                 var ok = await send(i);
@@ -38,6 +42,6 @@ public static class LoadDriver
                 }
             }
         }));
-        return new Run(count, failures, clock.Elapsed, histogram);
+        return new Run((int)histogram.TotalCount, failures, clock.Elapsed, histogram);
     }
 }

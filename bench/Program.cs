@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Bench;
 using Pipeline.Bench.Scenarios;
+using Pipeline.Bench.Scenarios.Query;
 using Spectre.Console;
 
-// dotnet run -c Release --project bench -- <ingest|freshness|backfill|backfill-bigquery|query|coldstart|all> [--quick] [--out bench/results]
+// dotnet run -c Release --project bench -- <ingest|freshness|backfill|backfill-bigquery|query|query-50m|coldstart|all> [--quick] [--out bench/results]
 var scenarios = new Dictionary<string, Func<Sizes, string, Task<BenchResult>>>
 {
     ["ingest"] = IngestScenario.RunAsync,
@@ -12,6 +13,7 @@ var scenarios = new Dictionary<string, Func<Sizes, string, Task<BenchResult>>>
     ["backfill"] = BackfillScenario.RunAsync,
     ["backfill-bigquery"] = BigQueryBackfillScenario.RunAsync,
     ["query"] = QueryScenario.RunAsync,
+    ["query-50m"] = QueryScenario.RunLargeAsync,
     ["coldstart"] = ColdStartScenario.RunAsync,
 };
 return await BenchCommandLine.InvokeAsync(BenchCommandLine.Create(scenarios.Keys, (request, _) => RunAsync(scenarios, request)), args);
@@ -114,7 +116,8 @@ namespace Pipeline.Bench
             {
                 Description = "What to measure: ingest (events/s into IngestInteraction), freshness (publish to queryable), " +
                     "backfill (CSV rows/s on DuckDB), backfill-bigquery (rows/s through the BigQuery upload path), query (UserContent " +
-                    "p50/p99), coldstart (process start to first 200 of each function), or all (each in its own process)",
+                    "over 10 M interactions in random and in time order: p50/p99, throughput at 32, against the seed's SQL), query-50m " +
+                    "(the same at 10 M and 50 M: p50 growth, memory, start-up), coldstart (process start to first 200 of each function), or all (each in its own process)",
             };
             scenario.AcceptOnlyFromAmong(names);
             var quick = new Option<bool>("--quick")
