@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DuckDB.NET.Data;
 using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
@@ -57,15 +58,29 @@ public sealed partial class DuckDbWarehouse
         }
     }
 
-    /// <summary>Every finished read and every distinct pair, read on the writer connection while no write can commit.</summary>
+    /// <summary>Why answers are not served from memory, when the tables rule it out; null otherwise.</summary>
+    public string? ServingFromMemoryRefused { get; private set; }
+
+    /// <summary>
+    /// Every finished read and every distinct pair, read on the writer connection while no write can commit: the reads
+    /// ordered by user and date, each with the id of the backfilled object it came from, so no event id is read.
+    /// A table holding an event id twice (which only a loader outside this product writes) stays with the SQL, which
+    /// counts each event id once.
+    /// </summary>
     private async Task BuildReadsAsync()
     {
         await _writeLock.WaitAsync();
         try
         {
             var connection = await WriterAsync(CancellationToken.None);
+            var table = DuckDbSchema.Quote(_options.Tables.Interactions);
+            if (HoldsAnEventIdTwice(connection, table))
+            {
+                ServingFromMemoryRefused = $"{_options.Tables.Interactions} holds finished reads whose event_id is stored twice; the SQL answers";
+                return;
+            }
             var reads = new FinishedReads();
-            reads.AddInteractions(ReadFinished(connection));
+            LoadFinished(connection, table, reads);
             reads.ReplaceContentMeta(ReadPairs(connection));
             Volatile.Write(ref _reads, reads);
         }
@@ -75,18 +90,73 @@ public sealed partial class DuckDbWarehouse
         }
     }
 
-    private IEnumerable<Interaction> ReadFinished(DuckDBConnection connection)
+    private static bool HoldsAnEventIdTwice(DuckDBConnection connection, string table)
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT event_id, user_id, content_id, read_percent, updated_at FROM {DuckDbSchema.Quote(_options.Tables.Interactions)}
-            WHERE read_percent > $finished_above
+            SELECT EXISTS (SELECT 1 FROM {table} WHERE read_percent > $finished_above GROUP BY user_id, event_id HAVING count(*) > 1)
             """;
         command.Parameters.Add(new DuckDBParameter("finished_above", ReadingWindow.FinishedAbovePercent));
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        return command.ExecuteScalar() is true;
+    }
+
+    /// <summary>The objects first (few), then every finished read as four numbers, by user then date.</summary>
+    private static void LoadFinished(DuckDBConnection connection, string table, FinishedReads reads)
+    {
+        const string backfilled = "contains(event_id, '#') AND regexp_matches(event_id, '#[0-9]+:[0-9]+$')";
+        const string objectOf = "regexp_extract(event_id, '^(.*)#[0-9]+:[0-9]+$', 1)";
+        var objects = new List<string>();
+        using (var command = connection.CreateCommand())
         {
-            yield return ReadInteraction(reader);
+            command.CommandText = $"""
+                CREATE OR REPLACE TEMP TABLE serving_objects AS
+                    SELECT object, (row_number() OVER (ORDER BY object) - 1)::INTEGER AS id
+                    FROM (SELECT DISTINCT {objectOf} AS object FROM {table} WHERE read_percent > $finished_above AND {backfilled});
+                SELECT object FROM serving_objects ORDER BY id;
+                """;
+            command.Parameters.Add(new DuckDBParameter("finished_above", ReadingWindow.FinishedAbovePercent));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                objects.Add(reader.GetString(0));
+            }
+        }
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"""
+                SELECT i.user_id, datediff('day', DATE '0001-01-01', CAST(i.updated_at AS DATE))::INTEGER, i.content_id, o.id
+                FROM {table} AS i LEFT JOIN serving_objects AS o ON {backfilled.Replace("event_id", "i.event_id")} AND o.object = {objectOf.Replace("event_id", "i.event_id")}
+                WHERE i.read_percent > $finished_above
+                ORDER BY i.user_id, 2
+                """;
+            command.Parameters.Add(new DuckDBParameter("finished_above", ReadingWindow.FinishedAbovePercent));
+            using var reader = command.ExecuteReader();
+            var (days, contents, origins) = (new List<int>(), new List<long>(), new List<string?>());
+            long? user = null;
+            while (reader.Read())
+            {
+                var next = reader.GetInt64(0);
+                if (user != next && user is { } done)
+                {
+                    reads.LoadUser(done, CollectionsMarshal.AsSpan(days), CollectionsMarshal.AsSpan(contents), CollectionsMarshal.AsSpan(origins));
+                    days.Clear();
+                    contents.Clear();
+                    origins.Clear();
+                }
+                user = next;
+                days.Add(reader.GetInt32(1));
+                contents.Add(reader.GetInt64(2));
+                origins.Add(reader.IsDBNull(3) ? null : objects[reader.GetInt32(3)]);
+            }
+            if (user is { } last)
+            {
+                reads.LoadUser(last, CollectionsMarshal.AsSpan(days), CollectionsMarshal.AsSpan(contents), CollectionsMarshal.AsSpan(origins));
+            }
+        }
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "DROP TABLE IF EXISTS serving_objects";
+            command.ExecuteNonQuery();
         }
     }
 

@@ -129,6 +129,12 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
             command.CommandText = DuckDbSchema.CreateTables(_options.Tables) + DuckDbSchema.CreateStagingTables(_options.Tables);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+        await using (var command = connection.CreateCommand())
+        {
+            // A setting of the database, so of every connection to it; its value is ours, not user input.
+            command.CommandText = $"SET memory_limit = '{_options.MemoryLimit.Replace("'", "''")}'";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
         _writer = connection;
         _schemaReady = true;
         return connection;

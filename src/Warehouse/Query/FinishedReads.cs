@@ -8,7 +8,10 @@ namespace Pipeline.Warehouse.Query;
 /// date, and every distinct (content_id, category_name) pair by content. A window's answer costs the reader's own
 /// reads in the window, whatever the table's size; categories are joined when the answer is computed, so a late or
 /// changed content_meta row counts at once. It answers exactly what <see cref="UserContentSql"/> answers on the same
-/// rows: each event id once per user, a content in several categories counted in each.
+/// rows, a content in several categories counted in each, provided each event id is stored once — which holds for
+/// every row this product writes (the engine checks it when it builds this, and answers by SQL when it does not).
+/// A read is 16 bytes: its date, the content, and the backfilled object it came from (so that a replacement can
+/// drop it); no event id is kept.
 /// </summary>
 /// <remarks>
 /// One writer at a time (the engine calls the mutating methods under its write lock, after its transaction
@@ -20,9 +23,8 @@ public sealed class FinishedReads
 {
     private readonly ConcurrentDictionary<long, Read[]> _readsByUser = new();
     private volatile ConcurrentDictionary<long, string[]> _categoriesByContent = new();
-    private readonly Dictionary<string, int> _originIds = new(StringComparer.Ordinal);
-    private readonly List<string> _originObjects = [];
-    private readonly Dictionary<string, HashSet<long>> _usersByObject = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _objectIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, HashSet<long>> _usersByObject = [];
 
     /// <summary>How many finished reads are held.</summary>
     public long Count => _readsByUser.Values.Sum(r => (long)r.Length);
@@ -31,9 +33,42 @@ public sealed class FinishedReads
     /// <param name="window">The window asked for.</param>
     public static bool Covers(ReadingWindow window) => window.QueryDate.DayNumber < DateOnly.MaxValue.DayNumber;
 
+    /// <summary>
+    /// The backfilled object an event id names: <c>&lt;object&gt;#&lt;generation&gt;:&lt;line&gt;</c> gives
+    /// <c>&lt;object&gt;</c> (the rows a replacement of it deletes); any other id (a Pub/Sub message id) gives null.
+    /// </summary>
+    /// <param name="eventId">A stored event id.</param>
+    public static string? ObjectOf(string eventId)
+    {
+        var hash = eventId.LastIndexOf('#');
+        var colon = eventId.LastIndexOf(':');
+        return hash > 0 && colon > hash + 1 && colon < eventId.Length - 1
+            && AllDigits(eventId.AsSpan(hash + 1, colon - hash - 1)) && AllDigits(eventId.AsSpan(colon + 1))
+                ? eventId[..hash]
+                : null;
+    }
+
+    /// <summary>
+    /// Adds one user's finished reads in bulk, in date order (the engine's first build reads them ordered by user,
+    /// then date). <paramref name="objects"/> holds each read's object, or null.
+    /// </summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="days">Each read's UTC date as a <see cref="DateOnly.DayNumber"/>, ascending.</param>
+    /// <param name="contents">Each read's content.</param>
+    /// <param name="objects">Each read's backfilled object (<see cref="ObjectOf"/>), or null.</param>
+    public void LoadUser(long userId, ReadOnlySpan<int> days, ReadOnlySpan<long> contents, ReadOnlySpan<string?> objects)
+    {
+        var reads = new Read[days.Length];
+        for (var i = 0; i < reads.Length; i++)
+        {
+            reads[i] = new Read(days[i], OriginOf(objects[i], userId), contents[i]);
+        }
+        _readsByUser[userId] = reads;
+    }
+
     /// <summary>Adds interactions the store has just committed; those that are not finished reads are ignored.</summary>
     /// <param name="interactions">Rows newly stored (a redelivery the store skipped must not be passed again).</param>
-    public void AddInteractions(IEnumerable<Interaction> interactions) => Merge(Finished(interactions), removedObject: null);
+    public void AddInteractions(IEnumerable<Interaction> interactions) => Merge(interactions, removedObject: null);
 
     /// <summary>
     /// A backfill of <paramref name="objectUri"/> committed: when it replaced an older generation, that object's rows
@@ -43,7 +78,7 @@ public sealed class FinishedReads
     /// <param name="replacing">Whether the commit deleted the object's older rows.</param>
     /// <param name="loaded">The rows the commit appended.</param>
     public void ApplyBackfill(string objectUri, bool replacing, IEnumerable<Interaction> loaded) =>
-        Merge(Finished(loaded), replacing ? objectUri : null);
+        Merge(loaded, replacing ? objectUri : null);
 
     /// <summary>Adds content_meta rows the store has just committed (pairs already known change nothing).</summary>
     /// <param name="rows">The rows.</param>
@@ -66,7 +101,7 @@ public sealed class FinishedReads
         _categoriesByContent = new ConcurrentDictionary<long, string[]>(
             pairs.GroupBy(p => p.ContentId).Select(g => KeyValuePair.Create(g.Key, g.Select(p => p.CategoryName).Distinct(StringComparer.Ordinal).ToArray())));
 
-    /// <summary>The window's distinct finished reads per category, in no particular order; empty when nothing matches.</summary>
+    /// <summary>The window's finished reads per category, in no particular order; empty when nothing matches.</summary>
     /// <param name="window">The user and the dates; <see cref="Covers"/> must hold.</param>
     public IReadOnlyList<CategoryCount> CountCategories(ReadingWindow window)
     {
@@ -76,35 +111,32 @@ public sealed class FinishedReads
         }
         var (first, last) = (window.FirstDate.DayNumber, window.QueryDate.DayNumber);
         var categories = _categoriesByContent;
-        var seen = new HashSet<ReadKey>();
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var i = FirstAtOrAfter(reads, first); i < reads.Length && reads[i].Day <= last; i++)
         {
-            if (!seen.Add(reads[i].Key) || !categories.TryGetValue(reads[i].ContentId, out var names))
+            if (categories.TryGetValue(reads[i].ContentId, out var names))
             {
-                continue;
-            }
-            foreach (var name in names)
-            {
-                counts[name] = counts.GetValueOrDefault(name) + 1;
+                foreach (var name in names)
+                {
+                    counts[name] = counts.GetValueOrDefault(name) + 1;
+                }
             }
         }
         return [.. counts.Select(c => new CategoryCount(c.Key, c.Value))];
     }
 
-    private IEnumerable<(long UserId, Read Read)> Finished(IEnumerable<Interaction> interactions) =>
-        interactions.Where(i => i.ReadPercent > ReadingWindow.FinishedAbovePercent)
-            .Select(i => (i.UserId, new Read(DateOnly.FromDateTime(i.UpdatedAt).DayNumber, i.ContentId, KeyOf(i.EventId, i.UserId))));
-
     /// <summary>One replacement per affected user: the removed object's reads dropped, the new ones in, sorted by date.</summary>
-    private void Merge(IEnumerable<(long UserId, Read Read)> added, string? removedObject)
+    private void Merge(IEnumerable<Interaction> rows, string? removedObject)
     {
         // The removed object's users first: reading the added rows registers the users of its new generation.
-        var removedUsers = removedObject is not null && _usersByObject.Remove(removedObject, out var users) ? users : [];
-        var byUser = added.GroupBy(a => a.UserId, a => a.Read).ToDictionary(g => g.Key, g => g.ToList());
+        var removedOrigin = removedObject is not null && _objectIds.TryGetValue(removedObject, out var id) ? id : -1;
+        var removedUsers = removedOrigin >= 0 && _usersByObject.Remove(removedOrigin, out var users) ? users : [];
+        var byUser = rows.Where(r => r.ReadPercent > ReadingWindow.FinishedAbovePercent)
+            .GroupBy(r => r.UserId, r => new Read(DateOnly.FromDateTime(r.UpdatedAt).DayNumber, OriginOf(ObjectOf(r.EventId), r.UserId), r.ContentId))
+            .ToDictionary(g => g.Key, g => g.ToList());
         foreach (var user in byUser.Keys.Union(removedUsers))
         {
-            var kept = _readsByUser.GetValueOrDefault(user, []).Where(r => removedObject is null || ObjectOf(r.Key) != removedObject);
+            var kept = _readsByUser.GetValueOrDefault(user, []).Where(r => removedOrigin < 0 || r.Origin != removedOrigin);
             var merged = kept.Concat(byUser.GetValueOrDefault(user, [])).ToArray();
             Array.Sort(merged, static (a, b) => a.Day.CompareTo(b.Day));
             if (merged.Length == 0)
@@ -118,6 +150,25 @@ public sealed class FinishedReads
         }
     }
 
+    /// <summary>The interned id of a read's object (-1 for none), noting that the user has reads of it.</summary>
+    private int OriginOf(string? objectUri, long userId)
+    {
+        if (objectUri is null)
+        {
+            return -1;
+        }
+        if (!_objectIds.TryGetValue(objectUri, out var id))
+        {
+            _objectIds[objectUri] = id = _objectIds.Count;
+        }
+        if (!_usersByObject.TryGetValue(id, out var users))
+        {
+            _usersByObject[id] = users = [];
+        }
+        users.Add(userId);
+        return id;
+    }
+
     private static int FirstAtOrAfter(Read[] reads, int day)
     {
         var (low, high) = (0, reads.Length);
@@ -129,47 +180,8 @@ public sealed class FinishedReads
         return low;
     }
 
-    /// <summary>
-    /// The event id, compactly and losslessly. A backfilled row's id, <c>&lt;object&gt;#&lt;generation&gt;:&lt;line&gt;</c>,
-    /// is held as its interned <c>object#generation</c> and its line number, so millions of loaded rows do not each
-    /// keep the object's name; any other id (a Pub/Sub message id) is held as it is.
-    /// </summary>
-    private ReadKey KeyOf(string eventId, long userId)
-    {
-        var hash = eventId.LastIndexOf('#');
-        var colon = eventId.LastIndexOf(':');
-        if (hash <= 0 || colon <= hash + 1 || colon == eventId.Length - 1
-            || !AllDigits(eventId.AsSpan(hash + 1, colon - hash - 1)) || !AllDigits(eventId.AsSpan(colon + 1)))
-        {
-            return new ReadKey(-1, 0, eventId);
-        }
-        var objectUri = eventId[..hash];
-        var origin = eventId[..colon];
-        if (!_originIds.TryGetValue(origin, out var id))
-        {
-            id = _originObjects.Count;
-            _originIds[origin] = id;
-            _originObjects.Add(objectUri);
-        }
-        if (!_usersByObject.TryGetValue(objectUri, out var users))
-        {
-            _usersByObject[objectUri] = users = [];
-        }
-        users.Add(userId);
-        var line = eventId.AsSpan(colon + 1);
-        // A line number that does not read back the same (a leading zero, an overflow) keeps its whole id.
-        return long.TryParse(line, out var number) && number.ToString(System.Globalization.CultureInfo.InvariantCulture).AsSpan().SequenceEqual(line)
-            ? new ReadKey(id, number, null)
-            : new ReadKey(id, -1, eventId);
-    }
-
-    private string? ObjectOf(ReadKey key) => key.Origin < 0 ? null : _originObjects[key.Origin];
-
     private static bool AllDigits(ReadOnlySpan<char> text) => !text.IsEmpty && !text.ContainsAnyExceptInRange('0', '9');
 
-    /// <summary>An event id: an interned backfill origin and line, or the id itself (<see cref="KeyOf"/>).</summary>
-    private readonly record struct ReadKey(int Origin, long Line, string? EventId);
-
-    /// <summary>A finished read: its UTC date (day number), the content read, and its event id.</summary>
-    private readonly record struct Read(int Day, long ContentId, ReadKey Key);
+    /// <summary>A finished read: its UTC date (day number), the backfilled object it came from (-1: none), the content read.</summary>
+    private readonly record struct Read(int Day, int Origin, long ContentId);
 }

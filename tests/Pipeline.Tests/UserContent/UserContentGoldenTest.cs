@@ -82,6 +82,8 @@ public sealed class UserContentGoldenTest
 
             Assert.Equal([new CategoryCount("drama", 1), new CategoryCount("romance", 1)], bySql.OrderBy(c => c.Category));
             Assert.Equal([new CategoryCount("drama", 1), new CategoryCount("romance", 1)], fromMemory.OrderBy(c => c.Category));
+            Assert.False(store.Warehouse.ServesFromMemory);
+            Assert.Contains("stored twice", store.Warehouse.ServingFromMemoryRefused);
         }
     }
 

@@ -85,9 +85,11 @@ public sealed class UserContentPropertyTest
                     .AppendValue(r.ReadPercent).AppendValue(r.UpdatedAt).AppendValue(DateTime.UtcNow).EndRow();
             }
         }
-        // The answers come from memory, built from the table as it now is (duplicates included).
+        // Built from the table as it now is: from memory when each event id is stored once, by the SQL when a
+        // redelivery was stored twice — exact either way.
         await store.Warehouse.PrepareServingAsync();
-        Assert.True(store.Warehouse.ServesFromMemory);
+        var finished = interactions.Where(r => r.ReadPercent > 90).ToList();
+        Assert.Equal(finished.DistinctBy(r => r.EventId).Count() == finished.Count, store.Warehouse.ServesFromMemory);
         await using var server = await FunctionTestServer<UserContentFunction>.StartAsync(services => services.AddSingleton<IWarehouse>(store.Warehouse));
         using var client = server.CreateClient();
         return (await client.GetFromJsonAsync<Dictionary<string, double>>($"/user_content/?user_id={userId}&query_date={queryDate:yyyy-MM-dd}"))!;
