@@ -70,7 +70,8 @@ public static class LocalStack
             // UserContent answers from memory once this is built (the SQL answers until then).
             app.Lifetime.ApplicationStarted.Register(() => _ = duckDb.PrepareServingAsync());
         }
-        app.MapGet("/healthz", HealthAsync);
+        app.MapGet("/healthz", Inspection.HealthEndpoint.HandleAsync);
+        app.MapGet("/local/errors", Inspection.IngestErrorsEndpoint.HandleAsync);
         app.MapPost("/v1/projects/{project}/topics/{topic}:publish", PublishAsync);
         app.MapGet("/local/loads", async (IServiceProvider services, CancellationToken cancellationToken) =>
             services.GetService<DuckDbWarehouse>() is not { } warehouse
@@ -84,28 +85,6 @@ public static class LocalStack
             app.Map($"/functions/{name}", branch => branch.Run(function));
         }
         return app;
-    }
-
-    /// <summary>The stack's state: 200 when the warehouse answers a query, 503 when it does not; and what was kept undelivered.</summary>
-    private static async Task<IResult> HealthAsync(IServiceProvider services, DeadLetterStore deadLetters, CancellationToken cancellationToken)
-    {
-        var kept = (await deadLetters.ListAsync(cancellationToken)).Count;
-        if (services.GetService<DuckDbWarehouse>() is not { } warehouse)
-        {
-            return Results.Ok(new { status = "ok", warehouse = "bigquery (not probed)", deadLetteredMessages = kept });
-        }
-        try
-        {
-            await using var connection = await warehouse.OpenReaderAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT 1";
-            await command.ExecuteScalarAsync(cancellationToken);
-            return Results.Ok(new { status = "ok", warehouse = "ok", deadLetteredMessages = kept });
-        }
-        catch (Exception e) when (e is DuckDB.NET.Data.DuckDBException or IOException)
-        {
-            return Results.Json(new { status = "unavailable", warehouse = e.Message, deadLetteredMessages = kept }, statusCode: 503);
-        }
     }
 
     private static async Task<IResult> PublishAsync(string project, string topic, HttpRequest request, LocalPubSub pubSub)

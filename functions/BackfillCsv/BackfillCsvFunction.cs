@@ -59,11 +59,11 @@ public sealed class BackfillCsvFunction(
     }
 
     /// <summary>A payload that is not a storage object: kept whole in the dead-letter table, then acknowledged.</summary>
-    private Task DeadLetterAsync(CloudEvent cloudEvent, string reason, CancellationToken cancellationToken)
+    private async Task DeadLetterAsync(CloudEvent cloudEvent, string reason, CancellationToken cancellationToken)
     {
         var payload = PayloadText.Of(CloudEventPayload.RawBytes(cloudEvent));
         logger.LogWarning("Dead-lettered event {EventId}: {Reason}", cloudEvent.Id, reason);
-        return warehouse.WriteAsync(
+        await warehouse.WriteAsync(
             MessageIngest.Undecodable(CsvBackfill.Source, cloudEvent.Id ?? "", payload, reason, clock.GetUtcNow().UtcDateTime), cancellationToken);
     }
 }

@@ -47,7 +47,10 @@ public sealed class UserContentFunction(IWarehouse warehouse, ILogger<UserConten
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            logger.LogError(e, "UserContent query failed for query_date {QueryDate}", window.QueryDate);
+            // One line (the engine's own message says what is wrong); the stack trace only at debug level.
+            logger.LogError("UserContent query failed for query_date {QueryDate}: {Reason}",
+                window.QueryDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), e.Message);
+            logger.LogDebug(e, "UserContent query failure");
             await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "the warehouse is unavailable; retry later");
             return;
         }

@@ -44,18 +44,23 @@ public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, IL
 
     private async Task WriteAsync(string source, CloudEvent cloudEvent, IngestBatch batch, CancellationToken cancellationToken)
     {
-        await warehouse.WriteAsync(batch, cancellationToken);
-        var stored = batch.Interactions.Count + batch.ContentMeta.Count;
+        var outcome = await warehouse.WriteAsync(batch, cancellationToken);
+        var valid = batch.Interactions.Count + batch.ContentMeta.Count;
+        // "3 stored" only when the engine says so: a redelivery stores nothing new, and BigQuery cannot tell (its
+        // insertAll drops duplicates by insertId without saying which).
+        var stored = outcome.NewlyStored is { } newly
+            ? newly == valid ? $"{newly} stored" : $"{newly} stored, {valid - newly} already stored"
+            : $"{valid} written (a redelivered record is stored once)";
         // One line per event: outcome and counts at INFO, never the payload; a reason (which may quote a value) only at WARNING.
         if (batch.Errors.Count == 0)
         {
-            logger.LogInformation("{Function} event {EventId} stored: {Received} received, {Stored} stored, {Rejected} rejected",
-                source, cloudEvent.Id, stored, stored, 0);
+            logger.LogInformation("{Function} event {EventId}: {Received} received, {Stored}, {Rejected} rejected",
+                source, cloudEvent.Id, valid, stored, 0);
         }
         else
         {
-            logger.LogWarning("{Function} event {EventId} dead-lettered records: {Received} received, {Stored} stored, {Rejected} rejected, first reason: {Reason}",
-                source, cloudEvent.Id, stored + batch.Errors.Count, stored, batch.Errors.Count, batch.Errors[0].Error);
+            logger.LogWarning("{Function} event {EventId} dead-lettered records: {Received} received, {Stored}, {Rejected} rejected, first reason: {Reason}",
+                source, cloudEvent.Id, valid + batch.Errors.Count, stored, batch.Errors.Count, batch.Errors[0].Error);
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class BigQueryWarehouse(
     private readonly string _userContentSql = UserContentSql.BigQuery(BigQueryOptions.Sql(options.Interactions), BigQueryOptions.Sql(options.ContentMeta));
 
     /// <inheritdoc />
-    public async Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
         var refused = new List<IngestError>();
         refused.AddRange(await InsertRowsAsync(options.Interactions, batch.Interactions, r => r.EventId, s_interaction, batch.ReceivedAt, cancellationToken));
@@ -35,6 +35,7 @@ public sealed class BigQueryWarehouse(
         {
             throw new BigQueryException(null, ["invalid"], $"BigQuery refused {unstorable.Count} dead-letter rows: {unstorable[0].Reason}");
         }
+        return WriteOutcome.Unknown;
     }
 
     /// <inheritdoc />

@@ -12,7 +12,8 @@ namespace Pipeline.Warehouse.DuckDb;
 /// </summary>
 public sealed partial class DuckDbWarehouse
 {
-    private async Task CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken cancellationToken)
+    /// <summary>Commits the group; returns how many rows of each batch were new (all of them on the fast path).</summary>
+    private async Task<IReadOnlyList<int>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
@@ -25,13 +26,16 @@ public sealed partial class DuckDbWarehouse
                 AppendKeys(connection, batches);
                 transaction.Commit();
                 ServeCommitted(batches.SelectMany(b => b.Interactions), batches.SelectMany(b => b.ContentMeta));
+                return [.. batches.Select(b => b.Interactions.Count + b.ContentMeta.Count)];
             }
             catch (DuckDBException e) when (e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Constraint)
             {
                 using var transaction = connection.BeginTransaction();
                 var stored = AppendAndMove(connection, batches);
                 transaction.Commit();
-                ServeCommitted(stored, batches.SelectMany(b => b.ContentMeta));
+                ServeCommitted(stored.Interactions, batches.SelectMany(b => b.ContentMeta));
+                var ids = stored.Interactions.Select(i => i.EventId).Concat(stored.ContentMetaIds).ToHashSet(StringComparer.Ordinal);
+                return [.. batches.Select(b => b.Interactions.Count(i => ids.Contains(i.EventId)) + b.ContentMeta.Count(c => ids.Contains(c.EventId)))];
             }
         }
         finally
@@ -42,13 +46,14 @@ public sealed partial class DuckDbWarehouse
 
     /// <summary>
     /// Inside the caller's transaction: stage every row, then move each table's rows in one statement. Returns the
-    /// interactions actually stored (not those of events already ingested).
+    /// interactions and the content_meta event ids actually stored (not those of events already ingested).
     /// </summary>
-    private List<Interaction> AppendAndMove(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
+    private (List<Interaction> Interactions, List<string> ContentMetaIds) AppendAndMove(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
     {
         Append(connection, batches, staging: true);
         var tables = _options.Tables;
         var stored = new List<Interaction>();
+        var contentMetaIds = new List<string>();
         if (batches.Any(b => b.Interactions.Count > 0))
         {
             using var command = connection.CreateCommand();
@@ -59,9 +64,18 @@ public sealed partial class DuckDbWarehouse
                 stored.Add(ReadInteraction(reader));
             }
         }
+        if (batches.Any(b => b.ContentMeta.Count > 0))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = MoveNew(tables.ContentMeta, DuckDbSchema.StageContentMeta, "event_id");
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                contentMetaIds.Add(reader.GetString(0));
+            }
+        }
         Execute(connection, $"""
             {Ledger(tables.Interactions, DuckDbSchema.StageInteractions)}
-            {MoveNew(tables.ContentMeta, DuckDbSchema.StageContentMeta)}
             {Ledger(tables.ContentMeta, DuckDbSchema.StageContentMeta)}
             INSERT INTO {DuckDbSchema.Quote(tables.IngestErrors)}
                 SELECT * FROM {DuckDbSchema.StageErrors} QUALIFY row_number() OVER (PARTITION BY {string.Join(", ", WarehouseSchema.IngestErrors.Key)}) = 1
@@ -70,7 +84,7 @@ public sealed partial class DuckDbWarehouse
             DELETE FROM {DuckDbSchema.StageContentMeta};
             DELETE FROM {DuckDbSchema.StageErrors};
             """);
-        return stored;
+        return (stored, contentMetaIds);
     }
 
     /// <summary>

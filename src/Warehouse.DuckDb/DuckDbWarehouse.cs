@@ -36,8 +36,8 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     }
 
     /// <summary>Queued with the writes arriving meanwhile and committed with them in one transaction (see <see cref="WriteCoalescer"/>).</summary>
-    public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken) =>
-        batch.Count == 0 ? Task.CompletedTask : _writes.WriteAsync(batch, cancellationToken);
+    public async Task<WriteOutcome> WriteAsync(IngestBatch batch, CancellationToken cancellationToken) =>
+        new(batch.Count == 0 ? 0 : await _writes.WriteAsync(batch, cancellationToken));
 
     /// <summary>
     /// The window's answer by <see cref="UserContentSql"/> on a pooled reader connection: what the in-memory answers

@@ -14,18 +14,19 @@ internal sealed class WriteCoalescer : IAsyncDisposable
     public const int MaxRowsPerGroup = 20_000;
 
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Func<IReadOnlyList<IngestBatch>, CancellationToken, Task> _commit;
+    private readonly Func<IReadOnlyList<IngestBatch>, CancellationToken, Task<IReadOnlyList<int>>> _commit;
     private readonly Task _loop;
 
-    public WriteCoalescer(Func<IReadOnlyList<IngestBatch>, CancellationToken, Task> commit)
+    /// <param name="commit">Commits a group in one transaction; returns how many rows of each batch were new.</param>
+    public WriteCoalescer(Func<IReadOnlyList<IngestBatch>, CancellationToken, Task<IReadOnlyList<int>>> commit)
     {
         _commit = commit;
         _loop = Task.Run(LoopAsync);
     }
 
-    public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    public Task<int> WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
-        var pending = new PendingWrite(batch, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new PendingWrite(batch, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(DuckDbWarehouse));
@@ -62,8 +63,11 @@ internal sealed class WriteCoalescer : IAsyncDisposable
         try
         {
             // A commit is never cancelled half-way: callers that gave up only stop waiting (see WriteAsync).
-            await _commit(group.Select(p => p.Batch).ToList(), CancellationToken.None);
-            group.ForEach(p => p.Done.TrySetResult());
+            var stored = await _commit(group.Select(p => p.Batch).ToList(), CancellationToken.None);
+            for (var i = 0; i < group.Count; i++)
+            {
+                group[i].Done.TrySetResult(stored[i]);
+            }
             return;
         }
         catch (Exception) when (group.Count > 1)
@@ -79,8 +83,8 @@ internal sealed class WriteCoalescer : IAsyncDisposable
         {
             try
             {
-                await _commit([pending.Batch], CancellationToken.None);
-                pending.Done.TrySetResult();
+                var stored = await _commit([pending.Batch], CancellationToken.None);
+                pending.Done.TrySetResult(stored[0]);
             }
             catch (Exception e)
             {
@@ -89,5 +93,5 @@ internal sealed class WriteCoalescer : IAsyncDisposable
         }
     }
 
-    private sealed record PendingWrite(IngestBatch Batch, TaskCompletionSource Done);
+    private sealed record PendingWrite(IngestBatch Batch, TaskCompletionSource<int> Done);
 }

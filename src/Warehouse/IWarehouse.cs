@@ -11,9 +11,10 @@ public interface IWarehouse
 {
     /// <summary>
     /// Makes the batch durable. Rows whose event id is already stored are not stored again.
-    /// Returns only once the rows are durable; throws when they may not be (the caller answers 5xx).
+    /// Returns only once the rows are durable, with how many were new; throws when they may not be (the caller
+    /// answers 5xx).
     /// </summary>
-    Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken);
+    Task<WriteOutcome> WriteAsync(IngestBatch batch, CancellationToken cancellationToken);
 
     /// <summary>Counts the window's distinct finished reads per category (docs/semantics.md); empty when nothing matches.</summary>
     Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken);

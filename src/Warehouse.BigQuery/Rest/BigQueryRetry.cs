@@ -55,7 +55,11 @@ public static class BigQueryRetry
     {
         if (outcome.Exception is not null)
         {
-            return outcome.Exception is HttpRequestException or Polly.Timeout.TimeoutRejectedException;
+            // Nothing listening (a BIGQUERY_EMULATOR_HOST that is not running, say) is a setup problem, not a blip:
+            // it fails at once instead of retrying for the whole budget.
+            return outcome.Exception is HttpRequestException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } }
+                ? false
+                : outcome.Exception is HttpRequestException or Polly.Timeout.TimeoutRejectedException;
         }
         var response = outcome.Result!;
         if (response.IsSuccessStatusCode)

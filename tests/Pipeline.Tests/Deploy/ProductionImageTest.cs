@@ -35,14 +35,22 @@ public sealed class ProductionImageTest
 
     [Theory]
     [MemberData(nameof(Functions))]
-    public async Task WarehouseDuckDb_StopsStartUpWithOneLineNamingTheLocalStack(string function)
+    public Task WarehouseDuckDb_StopsStartUpWithOneLineNamingTheLocalStack(string function) =>
+        AssertRefusedAsync(function, "WAREHOUSE", "duckdb");
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public Task RelativeDuckDbPath_StopsStartUpWithOneLineInsteadOfWritingUnderTheFunctionsFolder(string function) =>
+        AssertRefusedAsync(function, "DUCKDB_PATH", ".data/warehouse.duckdb");
+
+    private static async Task AssertRefusedAsync(string function, string variable, string value)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, function + ".dll")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["WAREHOUSE"] = "duckdb";
+        start.Environment[variable] = value;
         start.Environment["PORT"] = "0"; // were it to start after all, on a port Kestrel picks free
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
@@ -52,7 +60,7 @@ public sealed class ProductionImageTest
 
         Assert.Equal(1, process.ExitCode);
         var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        Assert.Contains("cannot start: WAREHOUSE=duckdb", line);
+        Assert.Contains($"cannot start: {variable}={value}", line);
         Assert.Contains("BigQuery only", line);
         Assert.Contains("BIGQUERY_EMULATOR_HOST", line);
         Assert.Contains("dotnet run --project local", line);

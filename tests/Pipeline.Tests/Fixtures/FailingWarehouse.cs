@@ -10,7 +10,7 @@ public sealed class FailingWarehouse : IWarehouse
 {
     public int Attempts;
 
-    public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    public Task<WriteOutcome> WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Attempts);
         throw new IOException("warehouse unavailable");

@@ -17,7 +17,7 @@ public sealed class FaultyWarehouse(IWarehouse inner, int seed, double failBefor
     public int FaultsInjected;
     public int Writes;
 
-    public async Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Writes);
         var draw = Draw();
@@ -31,12 +31,13 @@ public sealed class FaultyWarehouse(IWarehouse inner, int seed, double failBefor
             Interlocked.Increment(ref FaultsInjected);
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
         }
-        await inner.WriteAsync(batch, cancellationToken);
+        var outcome = await inner.WriteAsync(batch, cancellationToken);
         if (draw >= 1 - failAfter)
         {
             Interlocked.Increment(ref FaultsInjected);
             throw new TimeoutException("injected: committed, but the answer was lost");
         }
+        return outcome;
     }
 
     public Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken) =>

@@ -11,10 +11,10 @@ public sealed class MemoryWarehouse : IWarehouse
 {
     public ConcurrentQueue<IngestBatch> Batches { get; } = new();
 
-    public Task WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    public Task<WriteOutcome> WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
         Batches.Enqueue(batch);
-        return Task.CompletedTask;
+        return Task.FromResult(WriteOutcome.Unknown);
     }
 
     public Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken) =>

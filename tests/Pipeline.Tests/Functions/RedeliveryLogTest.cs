@@ -1,0 +1,28 @@
+using Pipeline.Functions.IngestInteraction;
+using Pipeline.Functions.Testing;
+using Pipeline.Ingestion;
+using Pipeline.Tests.Fixtures;
+using Pipeline.Warehouse;
+
+namespace Pipeline.Tests.Functions;
+
+/// <summary>The ingest log says what was stored: a redelivered message stores nothing new, and the log says so.</summary>
+public sealed class RedeliveryLogTest
+{
+    [Fact]
+    public async Task RedeliveredMessage_LogsZeroStoredAndOneAlreadyStored()
+    {
+        await using var store = new TempWarehouse();
+        await using var server = await FunctionTestServer<IngestInteractionFunction>.StartAsync(services =>
+            services.AddPubSubIngestion().AddSingleton<IWarehouse>(store.Warehouse));
+
+        await server.SendAsync(Messages.PubSub(Messages.SeedInteraction, "m-1"));
+        await server.SendAsync(Messages.PubSub(Messages.SeedInteraction, "m-1"));
+
+        var lines = server.GetLogEntries().Where(e => e.Category == typeof(PubSubIngestion).FullName).Select(e => e.Message).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Contains("m-1: 1 received, 1 stored, 0 rejected", lines[0]);
+        Assert.Contains("m-1: 1 received, 0 stored, 1 already stored, 0 rejected", lines[1]);
+        Assert.Equal(1, await store.CountAsync("user_interaction"));
+    }
+}
