@@ -18,8 +18,6 @@ namespace Pipeline.Local;
 /// </summary>
 public static class LocalStack
 {
-    private static readonly JsonSerializerOptions s_snakeCase = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     /// <summary>
     /// The host with every service registered: Kestrel on loopback at <see cref="LocalOptions.Port"/>, the warehouse
     /// (DuckDB with its bucket watcher, or BigQuery), the functions, local Pub/Sub and the demo loader.
@@ -77,7 +75,7 @@ public static class LocalStack
             services.GetService<DuckDbWarehouse>() is not { } warehouse
                 ? Results.Json(new { error = "the load log is in BigQuery: query the load_log table" }, statusCode: 404)
                 // The load_log's own column names: the same naming policy that names the tables' columns.
-                : Results.Json(await warehouse.ReadLoadLogAsync(cancellationToken), s_snakeCase));
+                : Results.Json(await warehouse.ReadLoadLogAsync(cancellationToken), Inspection.InspectionJson.SnakeCase));
         var functions = app.Services.GetRequiredService<LocalFunctions>();
         app.Map("/user_content", branch => branch.Run(functions.ByName["UserContent"]));
         foreach (var (name, function) in functions.ByName)

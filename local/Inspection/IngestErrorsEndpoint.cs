@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Pipeline.Warehouse.DuckDb;
 
 namespace Pipeline.Local.Inspection;
@@ -17,8 +16,6 @@ public static class IngestErrorsEndpoint
 
     /// <summary>The most rows one request returns.</summary>
     public const int MaxLimit = 10_000;
-
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Reads the filtered dead letters.</summary>
     /// <param name="request">The query string.</param>
@@ -42,7 +39,7 @@ public static class IngestErrorsEndpoint
             return Results.Json(new { error = $"limit: must be a whole number from 1 to {MaxLimit}, got '{text}'" }, statusCode: 400);
         }
         var source = query["source"].ToString() is { Length: > 0 } name ? name : null;
-        return Results.Json(await warehouse.ReadIngestErrorsAsync(source, since, until, limit, cancellationToken), s_json);
+        return Results.Json(await warehouse.ReadIngestErrorsAsync(source, since, until, limit, cancellationToken), InspectionJson.SnakeCase);
     }
 
     private static bool TryTime(string? text, string name, out DateTime? value, out string error)
