@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Pipeline.Local;
 
 namespace Pipeline.Bench;
@@ -36,7 +34,7 @@ public sealed class BenchStack : IAsyncDisposable
     /// <summary>A stack on <paramref name="dataDir"/> as it is: a restart on the data an earlier stack wrote.</summary>
     public static async Task<BenchStack> OpenAsync(string dataDir)
     {
-        var options = new LocalOptions(Port: 0, DataDir: dataDir);
+        var options = new LocalOptions(Port: 0, DataDir: dataDir) { PubSubPort = 0 };
         var builder = LocalStack.CreateBuilder(options);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = LocalStack.Build(builder);
@@ -45,7 +43,7 @@ public sealed class BenchStack : IAsyncDisposable
         await app.StartAsync();
         var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 })
         {
-            BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/"),
+            BaseAddress = new Uri(LocalAddresses.Root(app.Services) + "/"),
         };
         return new BenchStack(app, options, client);
     }

@@ -17,4 +17,10 @@ public sealed record LocalOptions(int Port = 8000, string DataDir = ".data", boo
 
     /// <summary>The local stand-in for the dump bucket: files under <c>user_interaction/</c> and <c>content_meta/</c> are loaded.</summary>
     public string BucketDir => Path.Combine(DataDir, "bucket");
+
+    /// <summary>
+    /// The Pub/Sub emulator port: gRPC (<c>google.pubsub.v1.Publisher</c>) over HTTP/2 cleartext on 127.0.0.1, for
+    /// <c>PUBSUB_EMULATOR_HOST</c>; 8085 as the Cloud SDK's emulator, 0 binds a free port.
+    /// </summary>
+    public int PubSubPort { get; init; } = 8085;
 }

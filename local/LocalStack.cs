@@ -25,12 +25,14 @@ public static class LocalStack
     public static WebApplicationBuilder CreateBuilder(LocalOptions options)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        var pubSubListener = new PubSubListener();
         builder.Logging.AddFunctionConsole(deployed: false);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = CloudEventRequestReader.MaxBodyBytes;
             kestrel.Listen(IPAddress.Loopback, options.Port);
+            pubSubListener.Listen(kestrel, options.PubSubPort);
         });
         var services = builder.Services;
         services.AddSingleton(options);
@@ -52,6 +54,10 @@ public static class LocalStack
         services.AddSingleton(new DeadLetterStore(options.DeadLetterDir));
         services.AddSingleton<FunctionInvoker>();
         services.AddSingleton<LocalPubSub>();
+        services.AddSingleton<TopicRegistry>();
+        services.AddSingleton(pubSubListener);
+        // A publish request may carry up to 10 MB, as Pub/Sub's.
+        services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 10 * 1024 * 1024);
         services.AddSingleton<DemoLoader>();
         return builder;
     }
@@ -68,6 +74,10 @@ public static class LocalStack
             // UserContent answers from memory once this is built (the SQL answers until then).
             app.Lifetime.ApplicationStarted.Register(() => _ = duckDb.PrepareServingAsync());
         }
+        // gRPC on the Pub/Sub port only, and nothing else there (PubSubListener).
+        app.UseRouting();
+        app.Use(app.Services.GetRequiredService<PubSubListener>().GateAsync);
+        app.MapGrpcService<PublisherService>();
         app.MapGet("/healthz", Inspection.HealthEndpoint.HandleAsync);
         app.MapGet("/local/errors", Inspection.IngestErrorsEndpoint.HandleAsync);
         app.MapPost("/v1/projects/{project}/topics/{topic}:publish", PublishAsync);
@@ -88,13 +98,17 @@ public static class LocalStack
     private static async Task<IResult> PublishAsync(string project, string topic, HttpRequest request, LocalPubSub pubSub)
     {
         PublishRequest? body;
+        if (!request.HasJsonContentType())
+        {
+            return Results.Json(GoogleError.Of(400, "INVALID_ARGUMENT", "The request body must be JSON (Content-Type: application/json)."), statusCode: 400);
+        }
         try
         {
             body = await request.ReadFromJsonAsync<PublishRequest>(JsonSerializerOptions.Web, request.HttpContext.RequestAborted);
         }
         catch (JsonException e)
         {
-            return Results.Json(GoogleError.Of(400, "INVALID_ARGUMENT", $"Invalid JSON payload: {e.Message}"), statusCode: 400);
+            return Results.Json(GoogleError.InvalidJson(e), statusCode: 400);
         }
         return await pubSub.PublishAsync(project, topic, body);
     }

@@ -32,6 +32,14 @@ public static class LocalCommandLine
             DefaultValueFactory = _ => defaults.Port,
             CustomParser = ParsePort,
         };
+        var pubSubPort = new Option<int>("--pubsub-port")
+        {
+            Description = "TCP port of the Pub/Sub emulator API (gRPC google.pubsub.v1.Publisher over HTTP/2 cleartext), on 127.0.0.1 " +
+                "only, for PUBSUB_EMULATOR_HOST=localhost:<port> (0 picks a free one)",
+            HelpName = "port",
+            DefaultValueFactory = _ => defaults.PubSubPort,
+            CustomParser = ParsePort,
+        };
         var dataDir = DataDirOption("Directory for the DuckDB warehouse (warehouse.duckdb), the local bucket (bucket/) and dead letters (dead-letter/)");
         var demo = new Option<bool>("--demo")
         {
@@ -48,7 +56,7 @@ public static class LocalCommandLine
         var root = new RootCommand("Runs the whole pipeline on this machine, on http://127.0.0.1:<port>: the four functions in one process over " +
             "one warehouse, with Pub/Sub publish, the dump bucket and Eventarc delivery played locally.")
         {
-            port, dataDir, demo, warehouse, LoadCommandOf(load),
+            port, pubSubPort, dataDir, demo, warehouse, LoadCommandOf(load),
         };
         root.HelpName = Name;
         root.Validators.Add(result =>
@@ -57,9 +65,16 @@ public static class LocalCommandLine
             {
                 result.AddError("--demo fills the local DuckDB warehouse; it cannot be combined with --warehouse bigquery.");
             }
+            if (PortOf(result, port, defaults.Port) is not (null or 0) and var same && PortOf(result, pubSubPort, defaults.PubSubPort) == same)
+            {
+                result.AddError($"--pubsub-port must differ from --port; both are {same}.");
+            }
         });
         root.SetAction((result, cancellationToken) => serve(
-            new LocalOptions(result.GetValue(port), result.GetRequiredValue(dataDir), result.GetValue(demo), result.GetRequiredValue(warehouse)),
+            new LocalOptions(result.GetValue(port), result.GetRequiredValue(dataDir), result.GetValue(demo), result.GetRequiredValue(warehouse))
+            {
+                PubSubPort = result.GetValue(pubSubPort),
+            },
             cancellationToken));
         return root;
     }
@@ -141,6 +156,12 @@ public static class LocalCommandLine
         DefaultValueFactory = _ => new LocalOptions().DataDir,
     };
 
+    /// <summary>The port an option names (its default when not given), or null when it is not a valid port (already an error).</summary>
+    private static int? PortOf(System.CommandLine.Parsing.CommandResult result, Option<int> option, int fallback) =>
+        result.GetResult(option) is not { Implicit: false } given ? fallback
+        : given.Tokens is [var token] && int.TryParse(token.Value, out var value) && value is >= 0 and < 65536 ? value
+        : null;
+
     private static int ParsePort(System.CommandLine.Parsing.ArgumentResult result)
     {
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
@@ -148,7 +169,8 @@ public static class LocalCommandLine
         {
             return port;
         }
-        result.AddError($"--port: '{text}' is not a TCP port (1 to 65535, or 0 for a free one).");
+        var name = (result.Parent as System.CommandLine.Parsing.OptionResult)?.Option.Name ?? "--port";
+        result.AddError($"{name}: '{text}' is not a TCP port (1 to 65535, or 0 for a free one).");
         return 0;
     }
 }

@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Pipeline.Local.PubSub;
 
-/// <summary>A message no function acknowledged after every retry: kept, with why, so it can be replayed.</summary>
+/// <summary>
+/// A message no function acknowledged after every retry, or published to a topic no function is triggered by
+/// (<see cref="Attempts"/> 0): kept, with why, so it can be replayed.
+/// </summary>
 public sealed record DeadLetteredMessage(
     string Topic, string MessageId, string? Data, Dictionary<string, string>? Attributes,
     DateTimeOffset PublishTime, int Attempts, int LastStatus, DateTimeOffset FailedAt);

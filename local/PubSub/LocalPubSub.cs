@@ -6,13 +6,14 @@ using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 namespace Pipeline.Local.PubSub;
 
 /// <summary>
-/// Pub/Sub as the local stack plays it: <c>topics.publish</c> assigns message ids, hands each message to the
-/// function its topic triggers as the Eventarc CloudEvent production receives, retries non-2xx answers with
-/// back-off, keeps what never succeeds in the <see cref="DeadLetterStore"/>, and answers once every message is
-/// acknowledged or kept.
+/// Pub/Sub as the local stack plays it, one publish path for both of its endpoints (REST <c>topics.publish</c> and
+/// the gRPC Publisher): it assigns message ids, hands each message to the function its topic triggers as the
+/// Eventarc CloudEvent production receives, retries non-2xx answers with back-off, keeps what never succeeds in the
+/// <see cref="DeadLetterStore"/>, and answers once every message is acknowledged or kept. A message published to a
+/// topic no function is triggered by (one made by <c>CreateTopic</c>) is kept there at once, with a warning.
 /// </summary>
 public sealed class LocalPubSub(
-    LocalFunctions functions,
+    TopicRegistry topics,
     FunctionInvoker invoker,
     DeadLetterStore deadLetters,
     DeliveryOptions delivery,
@@ -24,45 +25,70 @@ public sealed class LocalPubSub(
     private long _sequence;
 
     /// <summary>
-    /// <c>topics.publish</c>: 404 for a topic no function is triggered by, 400 for an empty request or a message
-    /// without data or attributes or with data that is not base64; otherwise, once every message is delivered or
-    /// kept, 200 with their ids.
+    /// <c>topics.publish</c>: 400 for a malformed name, 404 for a topic that does not exist, 400 for an empty request
+    /// or a message without data or attributes or with data that is not base64; otherwise, once every message is
+    /// delivered or kept, 200 with their ids.
     /// </summary>
     public async Task<IResult> PublishAsync(string project, string topic, PublishRequest? request)
     {
-        if (!functions.ByTopic.TryGetValue(topic, out var functionName))
+        if (!TopicName.TryCreate(project, topic, out var name, out var refusal))
         {
-            return Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"Resource not found (resource={topic}).");
+            return refusal.ToHttpResult();
         }
-        if (request?.Messages is not { Count: > 0 } messages)
-        {
-            return Error(StatusCodes.Status400BadRequest, "INVALID_ARGUMENT", "The request contains no messages.");
-        }
-        var decoded = new List<PubsubMessage>(messages.Count);
-        foreach (var message in messages)
+        var decoded = new List<PubsubMessage>(request?.Messages?.Count ?? 0);
+        foreach (var message in request?.Messages ?? [])
         {
             if (!TryDecode(message, out var pubsubMessage, out var problem))
             {
-                return Error(StatusCodes.Status400BadRequest, "INVALID_ARGUMENT", problem);
+                // A missing topic answers 404 before a bad message answers 400, as Pub/Sub does.
+                return (topics.Exists(name) ? Invalid(problem) : PubSubRefusal.TopicNotFound(name)).ToHttpResult();
             }
             decoded.Add(pubsubMessage);
         }
-        // Delivery outlives a client that hangs up: an accepted message is delivered or kept either way.
-        var stopping = lifetime.ApplicationStopping;
-        await Task.WhenAll(decoded.Select(message => DeliverAsync(project, topic, functionName, message, stopping)));
-        return Results.Ok(new PublishResponse(decoded.Select(m => m.MessageId!).ToList()));
+        var outcome = await PublishAsync(name, decoded);
+        return outcome.Refusal?.ToHttpResult() ?? Results.Ok(new PublishResponse(outcome.MessageIds));
     }
 
-    private bool TryDecode(PublishedMessage message, out PubsubMessage decoded, out string problem)
+    /// <summary>
+    /// Publishes <paramref name="messages"/> (data, attributes and ordering key; ids and publish times are assigned
+    /// here) to <paramref name="topic"/>: NOT_FOUND if it does not exist, INVALID_ARGUMENT for no messages or a
+    /// message without data or attributes (then nothing is published); otherwise the ids in request order, once each
+    /// message was acknowledged by its function (its rows are durable) or kept in the dead-letter file.
+    /// </summary>
+    public async Task<PublishOutcome> PublishAsync(TopicName topic, IReadOnlyList<PubsubMessage> messages)
     {
-        decoded = null!;
+        if (!topics.Exists(topic))
+        {
+            return new PublishOutcome([], PubSubRefusal.TopicNotFound(topic));
+        }
+        if (messages.Count == 0)
+        {
+            return new PublishOutcome([], Invalid("The request contains no messages."));
+        }
+        if (messages.Any(message => message.Data.IsEmpty && message.Attributes.Count == 0))
+        {
+            return new PublishOutcome([], Invalid("A message must have data or at least one attribute."));
+        }
+        var published = messages.Select(Stamp).ToList();
+        // Delivery outlives a client that hangs up: an accepted message is delivered or kept either way.
+        var stopping = lifetime.ApplicationStopping;
+        await Task.WhenAll(published.Select(message => topics.TryGetFunction(topic, out var functionName)
+            ? DeliverAsync(topic.Project, topic.Topic, functionName, message, stopping)
+            : KeepUnheardAsync(topic, message)));
+        return new PublishOutcome(published.Select(m => m.MessageId).ToList(), null);
+    }
+
+    private static PubSubRefusal Invalid(string message) => new(Grpc.Core.StatusCode.InvalidArgument, message);
+
+    private static bool TryDecode(PublishedMessage message, out PubsubMessage decoded, out string problem)
+    {
+        decoded = new PubsubMessage { OrderingKey = message.OrderingKey ?? "" };
         problem = "";
-        byte[] data = [];
         if (message.Data is { Length: > 0 } text)
         {
             try
             {
-                data = Convert.FromBase64String(text);
+                decoded.Data = ByteString.CopyFrom(Convert.FromBase64String(text));
             }
             catch (FormatException)
             {
@@ -70,23 +96,33 @@ public sealed class LocalPubSub(
                 return false;
             }
         }
-        if (data.Length == 0 && message.Attributes is not { Count: > 0 })
-        {
-            problem = "A message must have data or at least one attribute.";
-            return false;
-        }
-        decoded = new PubsubMessage
-        {
-            Data = ByteString.CopyFrom(data),
-            OrderingKey = message.OrderingKey ?? "",
-            MessageId = (_idBase + Interlocked.Increment(ref _sequence)).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            PublishTime = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
-        };
         if (message.Attributes is { } attributes)
         {
+            if (attributes.ContainsValue(null!))
+            {
+                problem = "Invalid attributes in message: every attribute value must be a string.";
+                return false;
+            }
             decoded.Attributes.Add(attributes);
         }
         return true;
+    }
+
+    private PubsubMessage Stamp(PubsubMessage message)
+    {
+        var stamped = message.Clone();
+        stamped.MessageId = (_idBase + Interlocked.Increment(ref _sequence)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        stamped.PublishTime = Timestamp.FromDateTimeOffset(clock.GetUtcNow());
+        return stamped;
+    }
+
+    private async Task KeepUnheardAsync(TopicName topic, PubsubMessage message)
+    {
+        await deadLetters.KeepAsync(new DeadLetteredMessage(
+            topic.Topic, message.MessageId, message.Data.ToBase64(), new Dictionary<string, string>(message.Attributes),
+            message.PublishTime.ToDateTimeOffset(), 0, 0, clock.GetUtcNow()), CancellationToken.None);
+        logger.LogWarning("Message {MessageId} on {Topic}, which no function is triggered by, was kept in {DeadLetterDir}",
+            message.MessageId, topic, deadLetters.Directory);
     }
 
     private async Task DeliverAsync(string project, string topic, string functionName, PubsubMessage message, CancellationToken cancellationToken)
@@ -121,7 +157,4 @@ public sealed class LocalPubSub(
         logger.LogError("Message {MessageId} on {Topic} was never acknowledged by {Function}; kept in {DeadLetterDir}",
             message.MessageId, topic, functionName, deadLetters.Directory);
     }
-
-    private static IResult Error(int code, string status, string message) =>
-        Results.Json(GoogleError.Of(code, status, message), statusCode: code);
 }

@@ -34,7 +34,7 @@ public sealed class LocalCommandLineTest : IDisposable
         var help = _output.ToString();
         Assert.Contains("Usage:", help);
         Assert.Contains("pipeline-local [command] [options]", help);
-        foreach (var expected in new[] { "--port", "[default: 8000]", "--data-dir", "[default: .data]", "--demo", "--warehouse", "duckdb", "bigquery", "load" })
+        foreach (var expected in new[] { "--port", "[default: 8000]", "--pubsub-port", "[default: 8085]", "PUBSUB_EMULATOR_HOST", "--data-dir", "[default: .data]", "--demo", "--warehouse", "duckdb", "bigquery", "load" })
         {
             Assert.Contains(expected, help);
         }
@@ -61,15 +61,15 @@ public sealed class LocalCommandLineTest : IDisposable
     {
         Assert.Equal(0, await RunAsync());
 
-        Assert.Equal(new LocalOptions(Port: 8000, DataDir: ".data", Demo: false, Warehouse: "duckdb"), _served);
+        Assert.Equal(new LocalOptions(Port: 8000, DataDir: ".data", Demo: false, Warehouse: "duckdb") { PubSubPort = 8085 }, _served);
     }
 
     [Fact]
     public async Task EveryOption_IsRead()
     {
-        Assert.Equal(0, await RunAsync("--port", "9123", "--data-dir", "/tmp/x", "--demo", "--warehouse", "duckdb"));
+        Assert.Equal(0, await RunAsync("--port", "9123", "--pubsub-port", "0", "--data-dir", "/tmp/x", "--demo", "--warehouse", "duckdb"));
 
-        Assert.Equal(new LocalOptions(Port: 9123, DataDir: "/tmp/x", Demo: true, Warehouse: "duckdb"), _served);
+        Assert.Equal(new LocalOptions(Port: 9123, DataDir: "/tmp/x", Demo: true, Warehouse: "duckdb") { PubSubPort = 0 }, _served);
     }
 
     [Fact]
@@ -94,6 +94,9 @@ public sealed class LocalCommandLineTest : IDisposable
     [InlineData("--port", "--port")]
     [InlineData("--port abc", "'abc'")]
     [InlineData("--port 70000", "'70000'")]
+    [InlineData("--pubsub-port abc", "--pubsub-port: 'abc'")]
+    [InlineData("--port 9000 --pubsub-port 9000", "--pubsub-port must differ")]
+    [InlineData("--port 8085", "--pubsub-port must differ")]
     [InlineData("--warehouse sqlite", "sqlite")]
     [InlineData("--demo --warehouse bigquery", "--demo")]
     [InlineData("extra", "extra")]

@@ -79,6 +79,7 @@ public sealed class LocalStackTest : IAsyncDisposable
     [InlineData("""{"messages":[{"data":"###"}]}""")]
     [InlineData("""{"messages":[]}""")]
     [InlineData("""{"messages":[{}]}""")]
+    [InlineData("""{"messages":[{"attributes":{"a":null}}]}""")]
     [InlineData("""{not json""")]
     public async Task InvalidPublishRequest_Answers400(string body)
     {
@@ -87,6 +88,38 @@ public sealed class LocalStackTest : IAsyncDisposable
         var response = await client.PostAsync("/v1/projects/demo/topics/user-interaction:publish", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("[]", "at $ ")]
+    [InlineData("""{not json""", "not valid JSON")]
+    [InlineData("""{"messages":"x"}""", "at $.messages ")]
+    [InlineData("""{"messages":[{"data":5}]}""", "at $.messages[0].data ")]
+    [InlineData("""{"messages":[{"attributes":{"a":1}}]}""", "at $.messages[0].attributes.a ")]
+    public async Task MalformedPublishBody_Answers400InTheRequestsTermsNotTheStacksTypes(string body, string named)
+    {
+        var client = await StartAsync();
+
+        var response = await client.PostAsync("/v1/projects/demo/topics/user-interaction:publish", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var message = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.Contains(named, message);
+        foreach (var internalName in new[] { "Pipeline.", "System.", "PublishRequest", "PublishedMessage", "Dictionary" })
+        {
+            Assert.DoesNotContain(internalName, message);
+        }
+    }
+
+    [Fact]
+    public async Task PublishBodyThatIsNotJson_Answers400()
+    {
+        var client = await StartAsync();
+
+        var response = await client.PostAsync("/v1/projects/demo/topics/user-interaction:publish", new StringContent("messages=1", Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("INVALID_ARGUMENT", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("status").GetString());
     }
 
     [Fact]

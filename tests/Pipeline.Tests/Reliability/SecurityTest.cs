@@ -27,15 +27,16 @@ public sealed class SecurityTest
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDir);
-        // Port 0: Kestrel binds a free port itself and tells which.
-        await using (var app = LocalStack.Build(LocalStack.CreateBuilder(new LocalOptions(Port: 0, DataDir: dataDir))))
+        // Port 0: Kestrel binds a free port itself and tells which. The main port and the Pub/Sub port, both.
+        await using (var app = LocalStack.Build(LocalStack.CreateBuilder(new LocalOptions(Port: 0, DataDir: dataDir) { PubSubPort = 0 })))
         {
             await app.StartAsync();
 
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
 
-            var address = Assert.Single(addresses);
-            Assert.Matches(@"^http://127\.0\.0\.1:[1-9][0-9]*$", address);
+            Assert.Equal(2, addresses.Count);
+            Assert.All(addresses, address => Assert.Matches(@"^http://127\.0\.0\.1:[1-9][0-9]*$", address));
+            Assert.Contains($"http://127.0.0.1:{app.Services.GetRequiredService<Pipeline.Local.PubSub.PubSubListener>().Port}", addresses);
             await app.StopAsync();
         }
         Directory.Delete(dataDir, recursive: true);
