@@ -37,7 +37,11 @@ public sealed class CrashSafetyTest(ITestOutputHelper output) : IDisposable
             using var stack = await StartAsync();
             using var client = new HttpClient { BaseAddress = stack.Root, Timeout = TimeSpan.FromSeconds(10) };
             using var stop = new CancellationTokenSource();
-            var publishers = Enumerable.Range(0, 4).Select(_ => PublishUntilStoppedAsync(client, acknowledged, () => Interlocked.Increment(ref published), stop.Token)).ToList();
+            var firstAck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var publishers = Enumerable.Range(0, 4).Select(_ => PublishUntilStoppedAsync(client, acknowledged, () => Interlocked.Increment(ref published), firstAck, stop.Token)).ToList();
+            // The kill comes a random while after the publish path answered once: a fresh process's first publish
+            // (JIT, first commit) is not the window under test.
+            await Task.WhenAny(firstAck.Task, Task.Delay(TimeSpan.FromSeconds(10)));
             await Task.Delay(random.Next(150, 600));
             if (kill < KillPoints)
             {
@@ -60,7 +64,7 @@ public sealed class CrashSafetyTest(ITestOutputHelper output) : IDisposable
         Assert.All(stored, pair => Assert.Equal(1, pair.Value));
     }
 
-    private static async Task PublishUntilStoppedAsync(HttpClient client, List<string> acknowledged, Func<int> next, CancellationToken stop)
+    private static async Task PublishUntilStoppedAsync(HttpClient client, List<string> acknowledged, Func<int> next, TaskCompletionSource firstAck, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -77,6 +81,7 @@ public sealed class CrashSafetyTest(ITestOutputHelper output) : IDisposable
                     {
                         acknowledged.AddRange(ids);
                     }
+                    firstAck.TrySetResult();
                 }
             }
             catch (HttpRequestException)
