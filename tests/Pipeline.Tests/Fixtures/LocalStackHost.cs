@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.TestHost;
 using Pipeline.Local;
 using Pipeline.Warehouse.DuckDb;
@@ -7,11 +9,15 @@ namespace Pipeline.Tests.Fixtures;
 /// <summary>The local stack as <c>dotnet run --project local</c> builds it, on an in-memory server and a fresh data directory.</summary>
 public sealed class LocalStackHost : IAsyncDisposable
 {
-    private LocalStackHost(WebApplication app, LocalOptions options)
+    private readonly bool _ownsDataDir;
+
+    private LocalStackHost(WebApplication app, LocalOptions options, HttpClient client, Uri root, bool ownsDataDir)
     {
         App = app;
         Options = options;
-        Client = app.GetTestClient();
+        Client = client;
+        Root = root;
+        _ownsDataDir = ownsDataDir;
     }
 
     public WebApplication App { get; }
@@ -20,21 +26,36 @@ public sealed class LocalStackHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>Where the stack answers: <c>http://127.0.0.1:&lt;port&gt;</c> on a socket, the test server's root otherwise.</summary>
+    public Uri Root { get; }
+
     public IServiceProvider Services => App.Services;
 
     /// <param name="services">Replaces services after the stack registered its own (last registration wins).</param>
     /// <param name="prepare">Runs on the data directory before the stack starts (files already in the bucket, say).</param>
-    public static async Task<LocalStackHost> StartAsync(Action<IServiceCollection>? services = null, Action<LocalOptions>? prepare = null)
+    /// <param name="dataDir">A data directory the caller owns and keeps (a restart reuses it); a fresh one, deleted at the end, when null.</param>
+    /// <param name="onSocket">Serve on a loopback socket (port 0), for clients outside the process, instead of in memory.</param>
+    public static async Task<LocalStackHost> StartAsync(
+        Action<IServiceCollection>? services = null, Action<LocalOptions>? prepare = null, string? dataDir = null, bool onSocket = false)
     {
-        var options = new LocalOptions(DataDir: Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N")));
+        var options = new LocalOptions(Port: 0, DataDir: dataDir ?? Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N")));
         Directory.CreateDirectory(options.DataDir);
         prepare?.Invoke(options);
         var builder = LocalStack.CreateBuilder(options);
-        builder.WebHost.UseTestServer();
+        if (!onSocket)
+        {
+            builder.WebHost.UseTestServer();
+        }
         services?.Invoke(builder.Services);
         var app = LocalStack.Build(builder);
         await app.StartAsync();
-        return new LocalStackHost(app, options);
+        if (!onSocket)
+        {
+            var client = app.GetTestClient();
+            return new LocalStackHost(app, options, client, client.BaseAddress!, ownsDataDir: dataDir is null);
+        }
+        var root = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return new LocalStackHost(app, options, new HttpClient { BaseAddress = root }, root, ownsDataDir: dataDir is null);
     }
 
     /// <summary>Runs a test-written query on the stack's warehouse.</summary>
@@ -42,8 +63,12 @@ public sealed class LocalStackHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-        Directory.Delete(Options.DataDir, recursive: true);
+        if (_ownsDataDir)
+        {
+            Directory.Delete(Options.DataDir, recursive: true);
+        }
     }
 }
