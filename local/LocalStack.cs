@@ -7,6 +7,7 @@ using Pipeline.Ingestion;
 using Pipeline.Local.Bucket;
 using Pipeline.Local.Demo;
 using Pipeline.Local.PubSub;
+using Pipeline.Local.Storage;
 using Pipeline.Warehouse.BigQuery;
 using Pipeline.Warehouse.DuckDb;
 
@@ -47,6 +48,7 @@ public static class LocalStack
             services.AddDuckDbWarehouse(new DuckDbOptions(options.DatabasePath) { BucketDirectory = options.BucketDir });
             services.AddSingleton<LocalBucketWatcher>();
             services.AddHostedService(provider => provider.GetRequiredService<LocalBucketWatcher>());
+            services.AddStorageJsonApi();
         }
         services.AddPubSubIngestion();
         LocalFunctions.Register(services, builder.Configuration);
@@ -92,6 +94,8 @@ public static class LocalStack
         {
             app.Map($"/functions/{name}", branch => branch.Run(function));
         }
+        // The Cloud Storage JSON API over the local bucket (DuckDB only), for STORAGE_EMULATOR_HOST.
+        app.MapStorageJsonApi();
         return app;
     }
 

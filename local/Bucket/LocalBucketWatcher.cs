@@ -1,100 +1,199 @@
+using System.Globalization;
+using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Pipeline.Eventarc;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
+using Pipeline.Local.Storage;
+using Pipeline.Warehouse.DuckDb;
 
 namespace Pipeline.Local.Bucket;
 
 /// <summary>
-/// Plays Cloud Storage + Eventarc for <c>&lt;data-dir&gt;/bucket/</c>: every file found there, at start-up or later,
-/// is sent to BackfillCsv as an "object finalized" event once it is fully written (size and modification time
-/// unchanged over one poll). The generation is the modification time in microseconds, so rewriting a file makes
-/// a new generation. A delivery that is not acknowledged is retried with back-off.
+/// Plays Eventarc for the local bucket (<see cref="BucketStore"/>, <c>&lt;data-dir&gt;/bucket/</c>): each new version of an
+/// object is sent to BackfillCsv once as an "object finalized" event, with the generation its metadata record holds.
+/// An upload through the JSON API is announced as soon as it completes (<see cref="ObjectFinalized"/>); a file dropped
+/// into the directory once it is fully written (size and modification time unchanged over one poll). At start, an
+/// object whose (object, generation) already has a <c>load_log</c> row is not announced again. A delivery that is not
+/// acknowledged is retried with back-off.
 /// </summary>
 public sealed class LocalBucketWatcher(
-    LocalOptions options, FunctionInvoker invoker, TimeProvider clock, ILogger<LocalBucketWatcher> logger) : BackgroundService
+    BucketStore bucket, FunctionInvoker invoker, DuckDbWarehouse warehouse, TimeProvider clock, ILogger<LocalBucketWatcher> logger)
+    : BackgroundService
 {
     /// <summary>The bucket the events name: objects are <c>gs://local-bucket/&lt;path under the bucket directory&gt;</c>.</summary>
     public const string BucketName = "local-bucket";
     private const string FunctionName = "BackfillCsv";
     private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(500);
 
-    private readonly Dictionary<string, FileState> _files = new(StringComparer.Ordinal);
+    /// <summary>Each object's version as last seen, and whether it was announced; touched by one pass at a time.</summary>
+    private readonly Dictionary<string, ObjectState> _objects = new(StringComparer.Ordinal);
+    private readonly Channel<StoredObject> _finalized = Channel.CreateUnbounded<StoredObject>();
+    private readonly SemaphoreSlim _pass = new(1, 1);
 
-    /// <summary>Creates the bucket directory if need be, then polls it every half second until the host stops.</summary>
+    /// <summary>The (object, generation) pairs the load_log had at start: those versions are not announced again.</summary>
+    private HashSet<(string Object, string Generation)>? _loggedAtStart;
+
+    /// <summary>An upload completed as <paramref name="stored"/>: announced on the next pass, which starts now.</summary>
+    public void ObjectFinalized(StoredObject stored) => _finalized.Writer.TryWrite(stored);
+
+    /// <summary>Polls the bucket every half second, and at once when an upload completes, until the host stops.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Directory.CreateDirectory(options.BucketDir);
-        logger.LogInformation("Watching {BucketDir} for CSV dumps", Path.GetFullPath(options.BucketDir));
+        logger.LogInformation("Watching {BucketDir} for CSV dumps", bucket.Root);
         using var timer = new PeriodicTimer(s_pollInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        Task<bool>? tick = null;
+        Task<bool>? upload = null;
+        while (true)
         {
+            tick ??= timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            upload ??= _finalized.Reader.WaitToReadAsync(stoppingToken).AsTask();
+            var woken = await Task.WhenAny(tick, upload);
+            if (!await woken)
+            {
+                return;
+            }
+            if (woken == tick)
+            {
+                tick = null;
+            }
+            else
+            {
+                upload = null;
+            }
             await PollAsync(stoppingToken);
         }
     }
 
-    /// <summary>One pass over the bucket directory; public so tests can drive it without waiting.</summary>
+    /// <summary>One pass over the bucket; public so tests can drive it without waiting.</summary>
     public async Task PollAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        foreach (var path in Directory.EnumerateFiles(options.BucketDir, "*", SearchOption.AllDirectories))
+        await _pass.WaitAsync(cancellationToken);
+        try
         {
-            FileSnapshot seen;
-            try
+            await PassAsync(cancellationToken);
+        }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    private async Task PassAsync(CancellationToken cancellationToken)
+    {
+        _loggedAtStart ??= await ReadLoadLogAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        while (_finalized.Reader.TryRead(out var uploaded))
+        {
+            // Complete and described: due at once, unless this pass or an earlier one already took this generation.
+            if (!_objects.TryGetValue(uploaded.Name, out var known) || known.Object?.Generation != uploaded.Generation)
             {
-                var info = new FileInfo(path);
-                seen = new FileSnapshot(info.Length, info.LastWriteTimeUtc);
+                _objects[uploaded.Name] = new ObjectState(uploaded.File, uploaded, Delivered: false, Failures: 0, NextAttempt: now);
             }
-            catch (IOException)
+        }
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in bucket.Names())
+        {
+            present.Add(name);
+            if (ObjectFile.At(bucket.PathOf(name)) is not { } seen)
             {
-                // Gone (or going) between the listing and the look: the next pass sees what is there.
-                _files.Remove(path);
                 continue;
             }
-            if (!_files.TryGetValue(path, out var state) || state.Snapshot != seen)
+            if (!_objects.TryGetValue(name, out var state) || state.File != seen)
             {
-                _files[path] = new FileState(seen, Delivered: false, Failures: 0, NextAttempt: now + s_pollInterval);
+                // New or changed on disk: due once it stood still over one poll.
+                _objects[name] = new ObjectState(seen, null, Delivered: false, Failures: 0, NextAttempt: now + s_pollInterval);
                 continue;
             }
-            if (state.Delivered || now < state.NextAttempt)
+            if (now < state.NextAttempt || state.Delivered)
             {
                 continue;
             }
-            var status = await invoker.InvokeAsync(FunctionName, FinalizedEvent(path, seen), cancellationToken);
+            if (state.Object is null)
+            {
+                if (await bucket.DescribeAsync(name, seen, cancellationToken) is not { } described)
+                {
+                    _objects.Remove(name);
+                    continue;
+                }
+                var logged = _loggedAtStart.Contains((ObjectUri(name), described.Generation.ToString(CultureInfo.InvariantCulture)));
+                if (logged)
+                {
+                    logger.LogDebug("Not announcing {Object}#{Generation}: the load_log has it", ObjectUri(name), described.Generation);
+                }
+                _objects[name] = state = state with { Object = described, Delivered = logged };
+                if (logged)
+                {
+                    continue;
+                }
+            }
+            var status = await invoker.InvokeAsync(FunctionName, FinalizedEvent(state.Object!), cancellationToken);
             var failures = status is >= 200 and < 300 ? 0 : state.Failures + 1;
             if (failures > 0)
             {
-                logger.LogWarning("{Function} answered {Status} for {Path}; retrying", FunctionName, status, path);
+                logger.LogWarning("{Function} answered {Status} for {Object}#{Generation}; retrying",
+                    FunctionName, status, ObjectUri(name), state.Object!.Generation);
             }
-            _files[path] = state with
+            _objects[name] = state with
             {
                 Delivered = failures == 0,
                 Failures = failures,
                 NextAttempt = now + TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, failures))),
             };
         }
+        foreach (var gone in _objects.Keys.Where(name => !present.Contains(name)).ToList())
+        {
+            _objects.Remove(gone);
+        }
     }
 
-    private EventarcRequest FinalizedEvent(string path, FileSnapshot file)
+    /// <summary>The load_log's (object, generation) pairs; none when it cannot be read (every object is then announced).</summary>
+    private async Task<HashSet<(string, string)>> ReadLoadLogAsync(CancellationToken cancellationToken)
     {
-        var name = Path.GetRelativePath(options.BucketDir, path).Replace(Path.DirectorySeparatorChar, '/');
-        var generation = (file.ModifiedUtc - DateTime.UnixEpoch).Ticks / 10;
+        try
+        {
+            return (await warehouse.ReadLoadLogAsync(cancellationToken)).Select(e => (e.Object, e.Generation)).ToHashSet();
+        }
+        catch (Exception e) when (e is DuckDB.NET.Data.DuckDBException or IOException)
+        {
+            logger.LogWarning(e, "The load_log could not be read; every object of the bucket is announced");
+            return [];
+        }
+    }
+
+    private static string ObjectUri(string name) => $"gs://{BucketName}/{name}";
+
+    private static EventarcRequest FinalizedEvent(StoredObject stored)
+    {
+        var time = Timestamp.FromDateTimeOffset(stored.TimeCreated);
         var storageObject = new StorageObjectData
         {
             Bucket = BucketName,
-            Name = name,
-            Generation = generation,
-            Metageneration = 1,
-            Size = file.Length,
-            ContentType = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? "application/gzip" : "text/csv",
-            TimeCreated = Timestamp.FromDateTime(file.ModifiedUtc),
-            Updated = Timestamp.FromDateTime(file.ModifiedUtc),
+            Name = stored.Name,
+            Generation = stored.Generation,
+            Metageneration = stored.Metageneration,
+            Size = stored.Size,
+            ContentType = stored.ContentType,
+            Md5Hash = stored.Md5Hash,
+            Crc32C = stored.Crc32c,
+            Etag = StorageResources.ETagOf(stored),
+            StorageClass = "STANDARD",
+            TimeCreated = time,
+            Updated = time,
             Kind = "storage#object",
-            Id = $"{BucketName}/{name}/{generation}",
+            Id = $"{BucketName}/{stored.Name}/{stored.Generation}",
         };
+        foreach (var (key, value) in stored.Metadata ?? new Dictionary<string, string>())
+        {
+            storageObject.Metadata[key] = value;
+        }
         return EventarcRequest.ForFinalizedObject(storageObject, eventId: storageObject.Id);
     }
 
-    private readonly record struct FileSnapshot(long Length, DateTime ModifiedUtc);
-
-    private sealed record FileState(FileSnapshot Snapshot, bool Delivered, int Failures, DateTimeOffset NextAttempt);
+    /// <summary>An object's version as the watcher knows it.</summary>
+    /// <param name="File">The file version last seen.</param>
+    /// <param name="Object">Its metadata record, once the version is complete; null while a dropped file may still be written.</param>
+    /// <param name="Delivered">Whether BackfillCsv acknowledged it (or the load_log had it at start).</param>
+    /// <param name="Failures">Unacknowledged deliveries in a row.</param>
+    /// <param name="NextAttempt">When it may be delivered next.</param>
+    private sealed record ObjectState(ObjectFile File, StoredObject? Object, bool Delivered, int Failures, DateTimeOffset NextAttempt);
 }
