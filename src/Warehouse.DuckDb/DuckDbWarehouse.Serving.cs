@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using DuckDB.NET.Data;
+using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
@@ -103,8 +104,10 @@ public sealed partial class DuckDbWarehouse
     /// <summary>The objects first (few), then every finished read as four numbers, by user then date.</summary>
     private static void LoadFinished(DuckDBConnection connection, string table, FinishedReads reads)
     {
-        const string backfilled = "contains(event_id, '#') AND regexp_matches(event_id, '#[0-9]+:[0-9]+$')";
-        const string objectOf = "regexp_extract(event_id, '^(.*)#[0-9]+:[0-9]+$', 1)";
+        // The one rule for a backfilled row's id (CsvLoad.RowEventIdPattern), a constant of ours spliced as a literal.
+        const string pattern = "'" + CsvLoad.RowEventIdPattern + "'";
+        const string backfilled = "contains(event_id, '#') AND regexp_matches(event_id, " + pattern + ")";
+        const string objectOf = "regexp_extract(event_id, " + pattern + ", 1)";
         var objects = new List<string>();
         using (var command = connection.CreateCommand())
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Warehouse.Query;
@@ -26,27 +27,9 @@ public sealed class FinishedReads
     private readonly Dictionary<string, int> _objectIds = new(StringComparer.Ordinal);
     private readonly Dictionary<int, HashSet<long>> _usersByObject = [];
 
-    /// <summary>How many finished reads are held.</summary>
-    public long Count => _readsByUser.Values.Sum(r => (long)r.Length);
-
     /// <summary>Whether <paramref name="window"/> can be answered here; only a window ending on the last representable date cannot.</summary>
     /// <param name="window">The window asked for.</param>
     public static bool Covers(ReadingWindow window) => window.QueryDate.DayNumber < DateOnly.MaxValue.DayNumber;
-
-    /// <summary>
-    /// The backfilled object an event id names: <c>&lt;object&gt;#&lt;generation&gt;:&lt;line&gt;</c> gives
-    /// <c>&lt;object&gt;</c> (the rows a replacement of it deletes); any other id (a Pub/Sub message id) gives null.
-    /// </summary>
-    /// <param name="eventId">A stored event id.</param>
-    public static string? ObjectOf(string eventId)
-    {
-        var hash = eventId.LastIndexOf('#');
-        var colon = eventId.LastIndexOf(':');
-        return hash > 0 && colon > hash + 1 && colon < eventId.Length - 1
-            && AllDigits(eventId.AsSpan(hash + 1, colon - hash - 1)) && AllDigits(eventId.AsSpan(colon + 1))
-                ? eventId[..hash]
-                : null;
-    }
 
     /// <summary>
     /// Adds one user's finished reads in bulk, in date order (the engine's first build reads them ordered by user,
@@ -55,7 +38,7 @@ public sealed class FinishedReads
     /// <param name="userId">The user.</param>
     /// <param name="days">Each read's UTC date as a <see cref="DateOnly.DayNumber"/>, ascending.</param>
     /// <param name="contents">Each read's content.</param>
-    /// <param name="objects">Each read's backfilled object (<see cref="ObjectOf"/>), or null.</param>
+    /// <param name="objects">Each read's backfilled object (<see cref="CsvLoad.ObjectOfRow"/>), or null.</param>
     public void LoadUser(long userId, ReadOnlySpan<int> days, ReadOnlySpan<long> contents, ReadOnlySpan<string?> objects)
     {
         var reads = new Read[days.Length];
@@ -132,7 +115,7 @@ public sealed class FinishedReads
         var removedOrigin = removedObject is not null && _objectIds.TryGetValue(removedObject, out var id) ? id : -1;
         var removedUsers = removedOrigin >= 0 && _usersByObject.Remove(removedOrigin, out var users) ? users : [];
         var byUser = rows.Where(r => r.ReadPercent > ReadingWindow.FinishedAbovePercent)
-            .GroupBy(r => r.UserId, r => new Read(DateOnly.FromDateTime(r.UpdatedAt).DayNumber, OriginOf(ObjectOf(r.EventId), r.UserId), r.ContentId))
+            .GroupBy(r => r.UserId, r => new Read(DateOnly.FromDateTime(r.UpdatedAt).DayNumber, OriginOf(CsvLoad.ObjectOfRow(r.EventId), r.UserId), r.ContentId))
             .ToDictionary(g => g.Key, g => g.ToList());
         foreach (var user in byUser.Keys.Union(removedUsers))
         {
@@ -179,8 +162,6 @@ public sealed class FinishedReads
         }
         return low;
     }
-
-    private static bool AllDigits(ReadOnlySpan<char> text) => !text.IsEmpty && !text.ContainsAnyExceptInRange('0', '9');
 
     /// <summary>A finished read: its UTC date (day number), the backfilled object it came from (-1: none), the content read.</summary>
     private readonly record struct Read(int Day, int Origin, long ContentId);
