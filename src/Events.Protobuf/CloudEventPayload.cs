@@ -22,7 +22,6 @@ public static class CloudEventPayload
         JsonElement element => JsonMarshal.GetRawUtf8Value(element).ToArray(),
         byte[] bytes => bytes,
         string text => Encoding.UTF8.GetBytes(text),
-        IMessage message => Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(message)),
         null => ReadOnlyMemory<byte>.Empty,
         var other => Encoding.UTF8.GetBytes(other.ToString() ?? ""),
     };

@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
@@ -14,8 +12,6 @@ namespace Pipeline.Tests.Local;
 /// </summary>
 public sealed class OfficialStorageClientTest
 {
-    private static readonly TimeSpan s_nodeTimeout = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task NodeClient_ThroughStorageEmulatorHostOnly_UploadsListsAndReadsBack_AndItsDumpsReachUserContent()
     {
@@ -26,7 +22,8 @@ public sealed class OfficialStorageClientTest
         await File.WriteAllTextAsync(content, "content_id,category_name\n12,romance\n13,drama\n");
         await File.WriteAllTextAsync(interactions, InteractionDump());
 
-        var (exitCode, stdout, stderr) = await RunNodeAsync(stack.Root, "local-bucket", content, interactions);
+        var (exitCode, stdout, stderr) = await OfficialClients.RunAsync("storage-client.mjs", "STORAGE_EMULATOR_HOST",
+            stack.Root.GetLeftPart(UriPartial.Authority), "local-bucket", content, interactions);
 
         Assert.True(exitCode == 0, $"node exited {exitCode}.\nstderr:\n{stderr}\nstdout:\n{stdout}");
         var seen = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
@@ -59,61 +56,5 @@ public sealed class OfficialStorageClientTest
             dump.Append(CultureInfo.InvariantCulture, $"{100000 + i},{i % 50},{i % 101},2022-03-{1 + i % 27:00}\n");
         }
         return dump.ToString();
-    }
-
-    /// <summary>Runs tests/emulators/storage-client.mjs with STORAGE_EMULATOR_HOST (and no other Google setting); killed after 60 s.</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunNodeAsync(Uri root, params string[] arguments)
-    {
-        var directory = Repository.PathOf(Path.Combine("tests", "emulators"));
-        if (!Directory.Exists(Path.Combine(directory, "node_modules", "@google-cloud", "storage")))
-        {
-            throw new InvalidOperationException(
-                $"@google-cloud/storage is not installed in {directory}: building Pipeline.Tests runs `npm ci` there; run it by hand if the build was skipped.");
-        }
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("storage-client.mjs");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("GOOGLE_", StringComparison.OrdinalIgnoreCase)
-            || k.StartsWith("GCLOUD_", StringComparison.OrdinalIgnoreCase) || k.StartsWith("CLOUDSDK_", StringComparison.OrdinalIgnoreCase)
-            || k.StartsWith("STORAGE_", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-        start.Environment["STORAGE_EMULATOR_HOST"] = root.GetLeftPart(UriPartial.Authority);
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned no process for node.");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"Cannot start `node` ({e.Message}): the emulator tests need Node.js 18 or later.", e);
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(s_nodeTimeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-                Assert.Fail($"node did not finish within {s_nodeTimeout.TotalSeconds} s.\nstderr:\n{await stderr}\nstdout:\n{await stdout}");
-            }
-            return (process.ExitCode, await stdout, await stderr);
-        }
     }
 }
