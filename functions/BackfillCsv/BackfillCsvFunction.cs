@@ -5,6 +5,7 @@ using Pipeline.Functions.Framework;
 using Pipeline.Functions.Hosting;
 using Pipeline.Warehouse;
 using Pipeline.Warehouse.Backfill;
+using Pipeline.Warehouse.Rows;
 using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Functions.BackfillCsv;
@@ -64,6 +65,6 @@ public sealed class BackfillCsvFunction(
         var payload = PayloadText.Of(CloudEventPayload.RawBytes(cloudEvent));
         logger.LogWarning("Dead-lettered event {EventId}: {Reason}", cloudEvent.Id, reason);
         await warehouse.WriteAsync(
-            MessageIngest.Undecodable(CsvBackfill.Source, cloudEvent.Id ?? "", payload, reason, clock.GetUtcNow().UtcDateTime), cancellationToken);
+            MessageIngest.Undecodable(ErrorSources.BackfillCsv, cloudEvent.Id ?? "", payload, reason, clock.GetUtcNow().UtcDateTime), cancellationToken);
     }
 }

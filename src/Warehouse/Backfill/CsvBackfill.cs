@@ -16,9 +16,6 @@ namespace Pipeline.Warehouse.Backfill;
 /// </summary>
 public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource objects, TimeProvider clock)
 {
-    /// <summary>The dead-letter table's <c>source</c> for backfilled rows.</summary>
-    public const string Source = ErrorSources.BackfillCsv;
-
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     // One attempt at a time in this process, so the decision and the commit cannot interleave with another attempt.
@@ -54,7 +51,7 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
     public static IngestError DeadLetter(CsvLoad load, CsvRejection rejection)
     {
         var line = rejection.Line.ToString(CultureInfo.InvariantCulture);
-        return new IngestError(Source, load.EventIdPrefix + line, rejection.Raw, $"line {line}: {rejection.Reason}");
+        return new IngestError(ErrorSources.BackfillCsv, load.EventIdPrefix + line, rejection.Raw, $"line {line}: {rejection.Reason}");
     }
 
     private async Task<LoadOutcome> LoadObjectAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken)
