@@ -8,6 +8,7 @@ using Pipeline.Local.Bucket;
 using Pipeline.Local.Demo;
 using Pipeline.Local.PubSub;
 using Pipeline.Local.Storage;
+using Pipeline.Warehouse;
 using Pipeline.Warehouse.BigQuery;
 using Pipeline.Warehouse.DuckDb;
 
@@ -71,10 +72,10 @@ public static class LocalStack
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
-        if (app.Services.GetService<DuckDbWarehouse>() is { } duckDb)
+        if (app.Services.GetService<DuckDbServingCache>() is { } serving)
         {
             // UserContent answers from memory once this is built (the SQL answers until then).
-            app.Lifetime.ApplicationStarted.Register(() => _ = duckDb.PrepareServingAsync());
+            app.Lifetime.ApplicationStarted.Register(() => _ = serving.PrepareAsync());
         }
         // gRPC on the Pub/Sub port only, and nothing else there (PubSubListener).
         app.UseRouting();
@@ -84,10 +85,10 @@ public static class LocalStack
         app.MapGet("/local/errors", Inspection.IngestErrorsEndpoint.HandleAsync);
         app.MapPost("/v1/projects/{project}/topics/{topic}:publish", PublishAsync);
         app.MapGet("/local/loads", async (IServiceProvider services, CancellationToken cancellationToken) =>
-            services.GetService<DuckDbWarehouse>() is not { } warehouse
+            services.GetService<IWarehouseInspection>() is not { } inspection
                 ? Results.Json(new { error = "the load log is in BigQuery: query the load_log table" }, statusCode: 404)
                 // The load_log's own column names: the same naming policy that names the tables' columns.
-                : Results.Json(await warehouse.ReadLoadLogAsync(cancellationToken), Inspection.InspectionJson.SnakeCase));
+                : Results.Json(await inspection.ReadLoadLogAsync(cancellationToken), Inspection.InspectionJson.SnakeCase));
         var functions = app.Services.GetRequiredService<LocalFunctions>();
         app.Map("/user_content", branch => branch.Run(functions.ByName["UserContent"]));
         foreach (var (name, function) in functions.ByName)

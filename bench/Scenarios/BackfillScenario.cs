@@ -27,9 +27,9 @@ public static class BackfillScenario
 
         var clock = Stopwatch.StartNew();
         LoadOutcome outcome;
-        await using (var warehouse = new DuckDbWarehouse(new DuckDbOptions(ours)))
+        await using (var engine = new DuckDbEngine(new DuckDbOptions(ours)))
         {
-            outcome = await warehouse.LoadCsvAsync(new CsvLoad("file://" + file, 1, RecordKind.Interaction), new LocalFileSource(file), default);
+            outcome = await engine.Backfill.LoadAsync(new CsvLoad("file://" + file, 1, RecordKind.Interaction), new LocalFileSource(file), default);
         }
         var oursSeconds = clock.Elapsed.TotalSeconds;
 

@@ -30,10 +30,10 @@ public static class BigQueryBackfillScenario
             .AddBigQueryWarehouse(new BigQueryOptions("bench", "ds", "EU") { EmulatorRoot = sink.Root, Interactions = new("bench", "ds", "user_interaction"),
                 ContentMeta = new("bench", "ds", "content_meta"), IngestErrors = new("bench", "ds", "ingest_errors"), LoadLog = new("bench", "ds", "load_log") });
         await using var provider = services.BuildServiceProvider();
-        var warehouse = provider.GetRequiredService<IWarehouse>();
+        var backfill = provider.GetRequiredService<CsvBackfill>();
 
         var clock = Stopwatch.StartNew();
-        var outcome = await warehouse.LoadCsvAsync(CsvLoad.ForObject("bench", "user_interaction/dump.csv", 1, RecordKind.Interaction), default);
+        var outcome = await backfill.LoadAsync(CsvLoad.ForObject("bench", "user_interaction/dump.csv", 1, RecordKind.Interaction), default);
         var seconds = clock.Elapsed.TotalSeconds;
 
         var figures = new Dictionary<string, double>

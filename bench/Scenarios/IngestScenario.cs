@@ -63,8 +63,8 @@ public static class IngestScenario
 
     private static async Task<long> CountAsync(BenchStack stack)
     {
-        var warehouse = stack.App.Services.GetRequiredService<Pipeline.Warehouse.DuckDb.DuckDbWarehouse>();
-        await using var connection = await warehouse.OpenReaderAsync(default);
+        var database = stack.App.Services.GetRequiredService<Pipeline.Warehouse.DuckDb.DuckDbDatabase>();
+        await using var connection = await database.OpenReaderAsync(default);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM user_interaction";
         return (long)(await command.ExecuteScalarAsync())!;

@@ -17,13 +17,14 @@ namespace Pipeline.Functions.BackfillCsv;
 /// function: it decodes the <c>StorageObjectData</c> itself, so that an unreadable event is dead-lettered and
 /// acknowledged rather than answered 400 and redelivered.
 /// </summary>
-/// <param name="warehouse">Loads the object.</param>
+/// <param name="backfill">Loads the object.</param>
+/// <param name="warehouse">Stores the dead letter of an unreadable event.</param>
 /// <param name="options">Which prefixes load into which table, and the bad-row limit.</param>
 /// <param name="clock">Stamps dead letters.</param>
 /// <param name="logger">One line per event.</param>
 [FunctionsStartup(typeof(Startup))]
 public sealed class BackfillCsvFunction(
-    IWarehouse warehouse, BackfillOptions options, TimeProvider clock, ILogger<BackfillCsvFunction> logger)
+    CsvBackfill backfill, IWarehouse warehouse, BackfillOptions options, TimeProvider clock, ILogger<BackfillCsvFunction> logger)
     : ICloudEventFunction
 {
     /// <inheritdoc />
@@ -52,7 +53,7 @@ public sealed class BackfillCsvFunction(
             return;
         }
         var load = CsvLoad.ForObject(bucket, name, generation, target, options.MaxBadRows);
-        var outcome = await warehouse.LoadCsvAsync(load, cancellationToken);
+        var outcome = await backfill.LoadAsync(load, cancellationToken);
         logger.Log(outcome.Status == LoadStatus.Failed ? LogLevel.Warning : LogLevel.Information,
             "Backfill {Object}#{Generation} {Status}: {RowsLoaded} rows loaded, {RowsRejected} rejected{Error}",
             load.ObjectUri, generation, outcome.Status, outcome.RowsLoaded, outcome.RowsRejected,

@@ -4,7 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Pipeline.Eventarc;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 using Pipeline.Local.Storage;
-using Pipeline.Warehouse.DuckDb;
+using Pipeline.Warehouse;
 
 namespace Pipeline.Local.Bucket;
 
@@ -17,7 +17,7 @@ namespace Pipeline.Local.Bucket;
 /// acknowledged is retried with back-off.
 /// </summary>
 public sealed class LocalBucketWatcher(
-    BucketStore bucket, FunctionInvoker invoker, DuckDbWarehouse warehouse, TimeProvider clock, ILogger<LocalBucketWatcher> logger)
+    BucketStore bucket, FunctionInvoker invoker, IWarehouseInspection inspection, TimeProvider clock, ILogger<LocalBucketWatcher> logger)
     : BackgroundService
 {
     /// <summary>The bucket the events name: objects are <c>gs://local-bucket/&lt;path under the bucket directory&gt;</c>.</summary>
@@ -151,7 +151,7 @@ public sealed class LocalBucketWatcher(
     {
         try
         {
-            return (await warehouse.ReadLoadLogAsync(cancellationToken)).Select(e => (e.Object, e.Generation)).ToHashSet();
+            return (await inspection.ReadLoadLogAsync(cancellationToken)).Select(e => (e.Object, e.Generation)).ToHashSet();
         }
         catch (Exception e) when (e is DuckDB.NET.Data.DuckDBException or IOException)
         {

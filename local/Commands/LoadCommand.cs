@@ -35,7 +35,7 @@ public static class LoadCommand
         var options = new LocalOptions(DataDir: request.DataDir);
         var generation = (File.GetLastWriteTimeUtc(path) - DateTime.UnixEpoch).Ticks / 10;
         var load = new CsvLoad("file://" + path, generation, request.Target, request.MaxBadRows);
-        await using var warehouse = new DuckDbWarehouse(new DuckDbOptions(options.DatabasePath));
+        await using var engine = new DuckDbEngine(new DuckDbOptions(options.DatabasePath));
         var stopwatch = Stopwatch.StartNew();
         LoadOutcome outcome;
         try
@@ -46,7 +46,7 @@ public static class LoadCommand
                 {
                     var task = context.AddTask(Path.GetFileName(path), maxValue: new FileInfo(path).Length);
                     var progress = new Progress<long>(bytes => task.Value = bytes);
-                    var result = await warehouse.LoadCsvAsync(load, new LocalFileSource(path, progress), cancellationToken);
+                    var result = await engine.Backfill.LoadAsync(load, new LocalFileSource(path, progress), cancellationToken);
                     task.Value = task.MaxValue;
                     return result;
                 });

@@ -11,7 +11,7 @@ namespace Pipeline.Local.Demo;
 /// them before the stack starts, exactly as BackfillCsv would, so the seed's URL answers at once. The bucket
 /// watcher later sees the same generations and skips them.
 /// </summary>
-public sealed class DemoLoader(IWarehouse warehouse, LocalOptions options, ILogger<DemoLoader> logger)
+public sealed class DemoLoader(CsvBackfill backfill, LocalOptions options, ILogger<DemoLoader> logger)
 {
     /// <summary>The content-meta dump's object name in the local bucket.</summary>
     public const string ContentObject = "content_meta/demo-content-meta.csv";
@@ -20,7 +20,7 @@ public sealed class DemoLoader(IWarehouse warehouse, LocalOptions options, ILogg
     public const string InteractionObject = "user_interaction/demo-user-interaction.csv";
 
     /// <summary>
-    /// Writes each dump unless it is already there, then loads it through the warehouse's backfill; a dump loaded
+    /// Writes each dump unless it is already there, then loads it through the backfill (<see cref="CsvBackfill"/>); a dump loaded
     /// before is skipped by its generation.
     /// </summary>
     public async Task LoadAsync(DemoDataset dataset, CancellationToken cancellationToken)
@@ -57,7 +57,7 @@ public sealed class DemoLoader(IWarehouse warehouse, LocalOptions options, ILogg
             File.Move(partial, path);
         }
         var generation = (File.GetLastWriteTimeUtc(path) - DateTime.UnixEpoch).Ticks / 10;
-        var outcome = await warehouse.LoadCsvAsync(CsvLoad.ForObject(LocalBucketWatcher.BucketName, objectName, generation, target), cancellationToken);
+        var outcome = await backfill.LoadAsync(CsvLoad.ForObject(LocalBucketWatcher.BucketName, objectName, generation, target), cancellationToken);
         logger.LogInformation("Demo dump {Object}: {Status}, {Rows} rows", objectName, outcome.Status,
             outcome.RowsLoaded.ToString(CultureInfo.InvariantCulture));
     }

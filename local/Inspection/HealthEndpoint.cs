@@ -1,5 +1,5 @@
 using Pipeline.Local.PubSub;
-using Pipeline.Warehouse.DuckDb;
+using Pipeline.Warehouse;
 
 namespace Pipeline.Local.Inspection;
 
@@ -16,7 +16,7 @@ public static class HealthEndpoint
     public static async Task<IResult> HandleAsync(IServiceProvider services, DeadLetterStore deadLetters, CancellationToken cancellationToken)
     {
         var kept = (await deadLetters.ListAsync(cancellationToken)).Count;
-        if (services.GetService<DuckDbWarehouse>() is not { } warehouse)
+        if (services.GetService<IWarehouseInspection>() is not { } warehouse)
         {
             return Results.Ok(new { status = "ok", warehouse = "bigquery (not probed)", deadLetteredMessages = kept });
         }

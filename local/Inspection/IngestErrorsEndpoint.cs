@@ -1,5 +1,5 @@
 using System.Globalization;
-using Pipeline.Warehouse.DuckDb;
+using Pipeline.Warehouse;
 
 namespace Pipeline.Local.Inspection;
 
@@ -23,7 +23,7 @@ public static class IngestErrorsEndpoint
     /// <param name="cancellationToken">Cancels the query.</param>
     public static async Task<IResult> HandleAsync(HttpRequest request, IServiceProvider services, CancellationToken cancellationToken)
     {
-        if (services.GetService<DuckDbWarehouse>() is not { } warehouse)
+        if (services.GetService<IWarehouseInspection>() is not { } warehouse)
         {
             return Results.Json(new { error = "the dead letters are in BigQuery: query the ingest_errors table" }, statusCode: 404);
         }

@@ -20,7 +20,8 @@ public static class BigQueryServiceCollectionExtensions
     /// <summary>
     /// Wires the BigQuery warehouse on <paramref name="options"/> as the <see cref="IWarehouse"/>: the named REST
     /// client (base <see cref="BigQueryOptions.ApiBase"/>, ADC tokens outside emulator mode, <see cref="BigQueryRetry"/>
-    /// within <see cref="BigQueryOptions.RetryBudget"/>), the backfill over it and <see cref="GcsObjectSource"/>. A
+    /// within <see cref="BigQueryOptions.RetryBudget"/>); backfill's ports (<see cref="BigQueryBackfill"/>,
+    /// <see cref="GcsObjectSource"/>) and <see cref="CsvBackfill"/> over them. A
     /// <see cref="TimeProvider"/>, <see cref="ITokenAccess"/> or <see cref="IObjectSource"/> registered before is kept.
     /// </summary>
     public static IServiceCollection AddBigQueryWarehouse(this IServiceCollection services, BigQueryOptions options)
@@ -41,11 +42,9 @@ public static class BigQueryServiceCollectionExtensions
         http.AddResilienceHandler("bigquery-retry", pipeline => BigQueryRetry.Configure(pipeline, options.RetryBudget));
         services.AddSingleton<BigQueryRestClient>();
         services.AddSingleton<BigQueryBackfill>();
-        services.AddSingleton(provider =>
-        {
-            var store = provider.GetRequiredService<BigQueryBackfill>();
-            return new CsvBackfill(store, store, provider.GetRequiredService<IObjectSource>(), provider.GetRequiredService<TimeProvider>());
-        });
+        services.AddSingleton<ILoadLog>(provider => provider.GetRequiredService<BigQueryBackfill>());
+        services.AddSingleton<IBackfillSink>(provider => provider.GetRequiredService<BigQueryBackfill>());
+        services.AddSingleton<CsvBackfill>();
         services.AddSingleton<BigQueryWarehouse>();
         services.AddSingleton<IWarehouse>(provider => provider.GetRequiredService<BigQueryWarehouse>());
         return services;

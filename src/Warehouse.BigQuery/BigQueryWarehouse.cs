@@ -11,11 +11,11 @@ namespace Pipeline.Warehouse.BigQuery;
 /// <summary>
 /// The production warehouse. Streaming writes go through <c>tabledata.insertAll</c> with <c>insertId = event_id</c>
 /// (BigQuery's de-duplication is best effort, which is why the query de-duplicates by event_id too); the
-/// UserContent query is one parameterised short query (<c>jobs.query</c>, a job only when BigQuery needs one); backfill
-/// is <see cref="CsvBackfill"/> over <see cref="BigQueryBackfill"/>.
+/// UserContent query is one parameterised short query (<c>jobs.query</c>, a job only when BigQuery needs one). Backfill
+/// is not here: it is <see cref="CsvBackfill"/> over <see cref="BigQueryBackfill"/>.
 /// </summary>
 public sealed class BigQueryWarehouse(
-    BigQueryRestClient client, BigQueryOptions options, CsvBackfill backfill, ILogger<BigQueryWarehouse> logger) : IWarehouse
+    BigQueryRestClient client, BigQueryOptions options, ILogger<BigQueryWarehouse> logger) : IWarehouse
 {
     private const int MaxRowsPerRequest = 500;
     private const int MaxBytesPerRequest = 9 * 1024 * 1024;
@@ -52,9 +52,6 @@ public sealed class BigQueryWarehouse(
         var result = await QueryAsync(request, cancellationToken);
         return result.Rows.Select(row => new CategoryCount(result.String(row, 0)!, result.Int64(row, 1))).ToList();
     }
-
-    /// <inheritdoc />
-    public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken) => backfill.LoadAsync(load, cancellationToken);
 
     internal Task<QueryResult> QueryAsync(QueryRequest request, CancellationToken cancellationToken) =>
         WithTableHint(() => client.QueryAsync(options.Project, request, cancellationToken));

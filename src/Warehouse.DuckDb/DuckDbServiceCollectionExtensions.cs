@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pipeline.Warehouse.Backfill;
 
 namespace Pipeline.Warehouse.DuckDb;
 
@@ -26,13 +28,27 @@ public static class DuckDbServiceCollectionExtensions
         });
 
     /// <summary>
-    /// Adds one <see cref="DuckDbWarehouse"/> on <paramref name="options"/>, as a singleton and as the <see cref="IWarehouse"/>.
+    /// Adds the embedded engine on <paramref name="options"/>, each part a singleton over one <see cref="DuckDbDatabase"/>:
+    /// the <see cref="IWarehouse"/> (<see cref="DuckDbWarehouse"/>, reading through <see cref="DuckDbServingCache"/>),
+    /// backfill's ports (<see cref="DuckDbBackfillStore"/>, the bucket directory as <see cref="IObjectSource"/>) and
+    /// <see cref="CsvBackfill"/> over them, and <see cref="IWarehouseInspection"/>. A <see cref="TimeProvider"/> or
+    /// <see cref="IObjectSource"/> registered before is kept.
     /// </summary>
     public static IServiceCollection AddDuckDbWarehouse(this IServiceCollection services, DuckDbOptions options)
     {
         services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<DuckDbDatabase>();
+        services.AddSingleton<DuckDbServingCache>();
         services.AddSingleton<DuckDbWarehouse>();
         services.AddSingleton<IWarehouse>(provider => provider.GetRequiredService<DuckDbWarehouse>());
+        services.AddSingleton<DuckDbBackfillStore>();
+        services.AddSingleton<ILoadLog>(provider => provider.GetRequiredService<DuckDbBackfillStore>());
+        services.AddSingleton<IBackfillSink>(provider => provider.GetRequiredService<DuckDbBackfillStore>());
+        services.TryAddSingleton<IObjectSource>(_ => new BucketDirectorySource(options.BucketDirectory));
+        services.AddSingleton<CsvBackfill>();
+        services.AddSingleton<DuckDbInspection>();
+        services.AddSingleton<IWarehouseInspection>(provider => provider.GetRequiredService<DuckDbInspection>());
         return services;
     }
 }

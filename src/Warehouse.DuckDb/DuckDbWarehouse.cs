@@ -1,37 +1,25 @@
 using DuckDB.NET.Data;
-using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Warehouse.DuckDb;
 
 /// <summary>
-/// The embedded warehouse. One DuckDB file, one writer connection (DuckDB allows one writing process, and
-/// serialising writers inside it avoids transaction conflicts), pooled reader connections.
-/// Tables are created on first use. Concurrent batches are committed together in one transaction
-/// (<see cref="WriteCoalescer"/>), so each lands whole or not at all.
+/// The embedded warehouse port: ingest writes and UserContent's read on one DuckDB file. Concurrent batches are
+/// committed together in one transaction (<see cref="WriteCoalescer"/>), so each lands whole or not at all; the read
+/// is the <see cref="DuckDbServingCache"/>'s, which every commit keeps in step.
 /// </summary>
-public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
+public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable
 {
-    private readonly DuckDbOptions _options;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly string _userContentSql;
+    private readonly DuckDbDatabase _database;
+    private readonly DuckDbServingCache _serving;
+    private readonly DuckDbIngestCommit _commit;
     private readonly WriteCoalescer _writes;
-    private readonly TimeProvider _clock;
-    private readonly CsvBackfill _backfill;
-    private readonly System.Collections.Concurrent.ConcurrentBag<DuckDBConnection> _queryConnections = [];
-    private DuckDBConnection? _writer;
-    private volatile bool _schemaReady;
 
-    /// <summary>A warehouse on the file <paramref name="options"/> names; nothing is opened until first use.</summary>
-    /// <param name="options">The database file, table names and local bucket directory.</param>
-    /// <param name="clock">Stamps backfill attempts; <see cref="TimeProvider.System"/> when not given.</param>
-    public DuckDbWarehouse(DuckDbOptions options, TimeProvider? clock = null)
+    /// <summary>The port over <paramref name="database"/>, its read answered by <paramref name="serving"/>.</summary>
+    public DuckDbWarehouse(DuckDbDatabase database, DuckDbServingCache serving)
     {
-        _options = options;
-        _clock = clock ?? TimeProvider.System;
-        _backfill = new CsvBackfill(this, this, new BucketDirectorySource(options.BucketDirectory), _clock);
-        _userContentSql = UserContentSql.DuckDb(DuckDbSchema.Quote(options.Tables.Interactions), DuckDbSchema.Quote(options.Tables.ContentMeta));
+        (_database, _serving, _commit) = (database, serving, new DuckDbIngestCommit(database.Tables));
         _writes = new WriteCoalescer(CommitAsync);
     }
 
@@ -39,104 +27,33 @@ public sealed partial class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     public async Task<WriteOutcome> WriteAsync(IngestBatch batch, CancellationToken cancellationToken) =>
         new(batch.Count == 0 ? 0 : await _writes.WriteAsync(batch, cancellationToken));
 
-    /// <summary>
-    /// The window's answer by <see cref="UserContentSql"/> on a pooled reader connection: what the in-memory answers
-    /// (<see cref="CountCategoriesAsync"/>) must equal, and what answers while they are being built.
-    /// </summary>
-    /// <param name="window">The user and the dates.</param>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    public async Task<IReadOnlyList<CategoryCount>> CountCategoriesBySqlAsync(ReadingWindow window, CancellationToken cancellationToken)
-    {
-        var connection = _queryConnections.TryTake(out var pooled) ? pooled : await OpenReaderAsync(cancellationToken);
-        try
-        {
-            return await QueryCategoriesAsync(connection, window, cancellationToken);
-        }
-        finally
-        {
-            _queryConnections.Add(connection);
-        }
-    }
+    /// <inheritdoc />
+    public Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken) =>
+        _serving.CountCategoriesAsync(window, cancellationToken);
 
-    private async Task<IReadOnlyList<CategoryCount>> QueryCategoriesAsync(DuckDBConnection connection, ReadingWindow window, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = _userContentSql;
-        command.Parameters.Add(new DuckDBParameter(UserContentSql.UserId, window.UserId));
-        command.Parameters.Add(new DuckDBParameter(UserContentSql.From, window.FromUtc));
-        command.Parameters.Add(new DuckDBParameter(UserContentSql.Until, window.UntilUtc));
-        command.Parameters.Add(new DuckDBParameter(UserContentSql.FinishedAbove, ReadingWindow.FinishedAbovePercent));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var counts = new List<CategoryCount>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            counts.Add(new CategoryCount(reader.GetString(0), reader.GetInt64(1)));
-        }
-        return counts;
-    }
+    /// <summary>Finishes the writes already queued.</summary>
+    public ValueTask DisposeAsync() => _writes.DisposeAsync();
 
-    /// <summary>Opens a connection for reading; the schema exists once this returns.</summary>
-    public async Task<DuckDBConnection> OpenReaderAsync(CancellationToken cancellationToken)
-    {
-        if (!_schemaReady)
+    /// <summary>Commits the group in one transaction; returns how many rows of each batch were new (all of them on the fast path).</summary>
+    private Task<IReadOnlyList<int>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken cancellationToken) =>
+        _database.WithWriterAsync<IReadOnlyList<int>>(connection =>
         {
-            await _writeLock.WaitAsync(cancellationToken);
             try
             {
-                await WriterAsync(cancellationToken);
+                using var transaction = connection.BeginTransaction();
+                _commit.AppendNew(connection, batches);
+                transaction.Commit();
+                _serving.ServeCommitted(batches.SelectMany(b => b.Interactions), batches.SelectMany(b => b.ContentMeta));
+                return [.. batches.Select(b => b.Interactions.Count + b.ContentMeta.Count)];
             }
-            finally
+            catch (DuckDBException e) when (e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Constraint)
             {
-                _writeLock.Release();
+                using var transaction = connection.BeginTransaction();
+                var stored = _commit.AppendAndMove(connection, batches);
+                transaction.Commit();
+                _serving.ServeCommitted(stored.Interactions, batches.SelectMany(b => b.ContentMeta));
+                var ids = stored.Interactions.Select(i => i.EventId).Concat(stored.ContentMetaIds).ToHashSet(StringComparer.Ordinal);
+                return [.. batches.Select(b => b.Interactions.Count(i => ids.Contains(i.EventId)) + b.ContentMeta.Count(c => ids.Contains(c.EventId)))];
             }
-        }
-        var connection = new DuckDBConnection(_options.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
-
-    /// <summary>Finishes the writes already queued and the in-memory answers being built, then closes every connection.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _writes.DisposeAsync();
-        await StopBuildingReadsAsync();
-        while (_queryConnections.TryTake(out var connection))
-        {
-            await connection.DisposeAsync();
-        }
-        if (_writer is not null)
-        {
-            await _writer.DisposeAsync();
-        }
-        _writeLock.Dispose();
-    }
-
-    private async Task<DuckDBConnection> WriterAsync(CancellationToken cancellationToken)
-    {
-        if (_writer is { } open)
-        {
-            return open;
-        }
-        var directory = Path.GetDirectoryName(Path.GetFullPath(_options.DatabasePath));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-        var connection = new DuckDBConnection(_options.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = DuckDbSchema.CreateTables(_options.Tables) + DuckDbSchema.CreateStagingTables(_options.Tables);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await using (var command = connection.CreateCommand())
-        {
-            // A setting of the database, so of every connection to it; its value is ours, not user input.
-            command.CommandText = $"SET memory_limit = '{_options.MemoryLimit.Replace("'", "''")}'";
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        _writer = connection;
-        _schemaReady = true;
-        return connection;
-    }
+        }, cancellationToken);
 }

@@ -1,11 +1,13 @@
-using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Warehouse;
 
 /// <summary>
-/// The warehouse port. Functions talk to this and never know the engine; adapters (DuckDB, BigQuery) implement it.
+/// The warehouse port: the ingest functions' writes and UserContent's read. Functions talk to this and never know the
+/// engine; adapters (DuckDB, BigQuery) implement it. Backfill is its own use case (<see cref="Backfill.CsvBackfill"/>,
+/// over the engine's load-log store, row sink and object source), and the operator's reads are
+/// <see cref="IWarehouseInspection"/>.
 /// </summary>
 public interface IWarehouse
 {
@@ -19,11 +21,4 @@ public interface IWarehouse
     /// <summary>Counts the window's distinct finished reads per category (docs/semantics.md); empty when nothing matches.</summary>
     Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Loads one CSV object (docs/semantics.md) exactly once per (object, generation): good rows into the target table,
-    /// bad rows to the dead-letter table, a newer generation replacing an older one's rows, the outcome recorded in
-    /// <c>load_log</c>. A file that cannot be loaded is a <see cref="LoadStatus.Failed"/> outcome, not an exception;
-    /// exceptions mean the warehouse itself failed (the caller answers 5xx).
-    /// </summary>
-    Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken);
 }

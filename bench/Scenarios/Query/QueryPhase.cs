@@ -50,10 +50,10 @@ public sealed class QueryPhase(QueryData data, Sizes sizes, string workDir)
             var failures = (await GetAsync(stack, Url(requests[0]))).Ok ? 0 : 1;
             figures["startup_s"] = startup.Elapsed.TotalSeconds;
             // The restart's real cost: until UserContent answers from memory (the SQL answers until then).
-            var warehouse = stack.App.Services.GetRequiredService<Pipeline.Warehouse.DuckDb.DuckDbWarehouse>();
-            await warehouse.PrepareServingAsync();
+            var serving = stack.App.Services.GetRequiredService<Pipeline.Warehouse.DuckDb.DuckDbServingCache>();
+            await serving.PrepareAsync();
             figures["serving_from_memory_s"] = startup.Elapsed.TotalSeconds;
-            figures["serves_from_memory"] = warehouse.ServesFromMemory ? 1 : 0;
+            figures["serves_from_memory"] = serving.ServesFromMemory ? 1 : 0;
             figures["settle_s"] = (await Settling.WaitAsync(startup, s_settleLimit)).TotalSeconds;
 
             // Every path measured below, once over, then quiet again (the JIT's second tier in place): the steady state.
@@ -88,8 +88,8 @@ public sealed class QueryPhase(QueryData data, Sizes sizes, string workDir)
     private async Task GenerateAsync(string dataDir, Dictionary<string, double> figures)
     {
         await using var stack = await BenchStack.StartAsync(dataDir);
-        var warehouse = stack.App.Services.GetRequiredService<DuckDbWarehouse>();
-        await using var connection = await warehouse.OpenReaderAsync(default);
+        var database = stack.App.Services.GetRequiredService<DuckDbDatabase>();
+        await using var connection = await database.OpenReaderAsync(default);
         var clock = Stopwatch.StartNew();
         await data.GenerateAsync(connection);
         figures["generate_s"] = clock.Elapsed.TotalSeconds;
@@ -106,11 +106,11 @@ public sealed class QueryPhase(QueryData data, Sizes sizes, string workDir)
         }
         await LoadDriver.RunAsync(10 * windows.Length, Concurrency, async i => (await GetAsync(stack, Url(windows[i % windows.Length]))).Ok);
         await LoadDriver.RunAsync(10 * windows.Length, Concurrency, async _ => (await GetAsync(stack, "bench/bare")).Ok);
-        var warehouse = stack.App.Services.GetRequiredService<DuckDbWarehouse>();
-        await using var connection = await warehouse.OpenReaderAsync(default);
+        var database = stack.App.Services.GetRequiredService<DuckDbDatabase>();
+        await using var connection = await database.OpenReaderAsync(default);
         foreach (var window in windows.Take(20))
         {
-            await warehouse.CountCategoriesAsync(window, default);
+            await stack.App.Services.GetRequiredService<DuckDbWarehouse>().CountCategoriesAsync(window, default);
             await SeedQuery.CountAsync(connection, window);
         }
     }
@@ -167,7 +167,7 @@ public sealed class QueryPhase(QueryData data, Sizes sizes, string workDir)
         }
         var oursMs = clock.Elapsed.TotalMilliseconds / sample.Length;
 
-        await using var connection = await warehouse.OpenReaderAsync(default);
+        await using var connection = await stack.App.Services.GetRequiredService<DuckDbDatabase>().OpenReaderAsync(default);
         var seed = new Dictionary<string, long>[sample.Length];
         clock.Restart();
         for (var i = 0; i < sample.Length; i++)

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Globalization;
 using System.Text;
+using Pipeline.Warehouse.Parsing;
 using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Warehouse.Backfill;
@@ -18,14 +19,21 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    // One attempt at a time in this process, so the decision and the commit cannot interleave with another attempt.
+    // One attempt at a time in this process (one CsvBackfill per process: each host registers it once), so the
+    // decision and the commit cannot interleave with another attempt.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>
     /// Loads the object generation exactly once. A file that cannot be loaded is a <see cref="LoadStatus.Failed"/>
     /// outcome; an exception means the warehouse or the object store failed (the caller answers 5xx and is retried).
     /// </summary>
-    public async Task<LoadOutcome> LoadAsync(CsvLoad load, CancellationToken cancellationToken)
+    public Task<LoadOutcome> LoadAsync(CsvLoad load, CancellationToken cancellationToken) => LoadAsync(load, objects, cancellationToken);
+
+    /// <summary>
+    /// Loads the object generation from <paramref name="source"/> instead of the engine's object source (one local
+    /// file, for the <c>load</c> command and the benchmark), under the same rules and the same one-at-a-time gate.
+    /// </summary>
+    public async Task<LoadOutcome> LoadAsync(CsvLoad load, IObjectSource source, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -34,7 +42,7 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
             var decision = GenerationRule.Decide(await log.ReadAsync(load, cancellationToken), load.Generation);
             var outcome = decision.SkipReason is { } reason
                 ? LoadOutcome.Skipped(reason)
-                : await LoadObjectAsync(load, decision, startedAt, cancellationToken);
+                : await LoadObjectAsync(load, source, decision, startedAt, cancellationToken);
             if (outcome.Status != LoadStatus.Loaded)
             {
                 await log.AppendAsync(load, outcome, startedAt, cancellationToken);
@@ -54,12 +62,12 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
         return new IngestError(ErrorSources.BackfillCsv, load.EventIdPrefix + line, rejection.Raw, $"line {line}: {rejection.Reason}");
     }
 
-    private async Task<LoadOutcome> LoadObjectAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken)
+    private async Task<LoadOutcome> LoadObjectAsync(CsvLoad load, IObjectSource source, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken)
     {
         var rejections = new List<CsvRejection>();
         try
         {
-            await using var stream = await OpenAsync(load, cancellationToken);
+            await using var stream = await OpenAsync(source, load, cancellationToken);
             await using var content = load.IsGzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : null;
             using var text = new StreamReader(content ?? stream, s_strictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 20, leaveOpen: true);
             await using var write = await sink.BeginAsync(load, decision, startedAt, cancellationToken);
@@ -72,16 +80,15 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
                 }
             }
             long loaded = 0;
-            async Task ParseAsync<TRow>(Action<TextReader, string, Action<TRow>, Action<CsvRejection>, CancellationToken> read,
-                Func<TRow[], CancellationToken, ValueTask> add) =>
-                await ParsePipeline.RunAsync<TRow>(emit => FileProblems(() => read(text, load.EventIdPrefix, emit, Reject, cancellationToken)), async chunk =>
+            async Task ParseAsync<TRow>(RecordShape<TRow> shape, Func<TRow[], CancellationToken, ValueTask> add) =>
+                await ParsePipeline.RunAsync<TRow>(emit => FileProblems(() => CsvRecords.Read(shape, text, load.EventIdPrefix, emit, Reject, cancellationToken)), async chunk =>
                 {
                     await add(chunk, cancellationToken);
                     loaded += chunk.Length;
                 }, cancellationToken);
             await (load.Target == Ingest.RecordKind.Interaction
-                ? ParseAsync<Interaction>(CsvRecords.ReadInteractions, (rows, ct) => write.AddAsync(rows, ct))
-                : ParseAsync<ContentMeta>(CsvRecords.ReadContentMeta, (rows, ct) => write.AddAsync(rows, ct)));
+                ? ParseAsync(RecordShapes.Interaction, (rows, ct) => write.AddAsync(rows, ct))
+                : ParseAsync(RecordShapes.ContentMeta, (rows, ct) => write.AddAsync(rows, ct)));
             var outcome = new LoadOutcome(LoadStatus.Loaded, loaded, rejections.Count,
                 rejections.Count == 0 ? null : $"{rejections.Count} bad rows dead-lettered");
             await write.CommitAsync(rejections.Select(r => DeadLetter(load, r)).ToList(), outcome, cancellationToken);
@@ -94,11 +101,11 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
     }
 
     /// <summary>Opens the object; its absence is the file's problem (final), any other failure the store's.</summary>
-    private async Task<Stream> OpenAsync(CsvLoad load, CancellationToken cancellationToken)
+    private static async Task<Stream> OpenAsync(IObjectSource source, CsvLoad load, CancellationToken cancellationToken)
     {
         try
         {
-            return await objects.OpenReadAsync(load, cancellationToken);
+            return await source.OpenReadAsync(load, cancellationToken);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -28,7 +28,7 @@ public sealed class BackfillCsvTest : IAsyncLifetime
 
     private Task<FunctionTestServer<BackfillCsvFunction>> StartAsync() =>
         FunctionTestServer<BackfillCsvFunction>.StartAsync(services =>
-            services.AddSingleton<IWarehouse>(_store.Warehouse).AddSingleton(_ => _options));
+            services.AddSingleton<IWarehouse>(_store.Warehouse).AddSingleton(_store.Backfill).AddSingleton(_ => _options));
 
     [Theory]
     [InlineData("user_id,content_id,read_percent,updated_at", "7,12,95,2022-03-27")]
@@ -228,7 +228,10 @@ public sealed class BackfillCsvTest : IAsyncLifetime
     public async Task WarehouseDown_Answers500SoTheEventIsRedelivered()
     {
         await using var server = await FunctionTestServer<BackfillCsvFunction>.StartAsync(services =>
-            services.AddSingleton<IWarehouse>(new FailingWarehouse()).AddSingleton(_options));
+        {
+            var failing = new FailingWarehouse();
+            services.AddSingleton<IWarehouse>(failing).AddSingleton(failing.Backfill()).AddSingleton(_options);
+        });
 
         var response = await server.SendAsync(Finalized("user_interaction/a.csv", 100));
 

@@ -87,7 +87,7 @@ public sealed class ObjectSourceTest : IAsyncLifetime
         await File.WriteAllTextAsync(file, Csv);
         var reported = new List<long>();
 
-        var outcome = await _store.Warehouse.LoadCsvAsync(new CsvLoad("file://" + file, 1, RecordKind.Interaction),
+        var outcome = await _store.Backfill.LoadAsync(new CsvLoad("file://" + file, 1, RecordKind.Interaction),
             new LocalFileSource(file, new SynchronousProgress(reported.Add)), default);
 
         Assert.Equal(LoadStatus.Loaded, outcome.Status);
@@ -115,7 +115,7 @@ public sealed class ObjectSourceTest : IAsyncLifetime
     }
 
     private Task<LoadOutcome> LoadAsync(string name, long generation) =>
-        _store.Warehouse.LoadCsvAsync(CsvLoad.ForObject("dumps", name, generation, RecordKind.Interaction), _source, default);
+        _store.Backfill.LoadAsync(CsvLoad.ForObject("dumps", name, generation, RecordKind.Interaction), _source, default);
 
     /// <summary>Objects metadata and media as the JSON API serves them (<c>alt=media</c> for the bytes), by generation.</summary>
     private async Task ServeAsync(HttpContext context)

@@ -29,7 +29,7 @@ public sealed class RowEventIdTest
         Assert.Equal(expected, CsvLoad.ObjectOfRow(eventId));
 
         await using var store = new TempWarehouse();
-        await using var connection = await store.Warehouse.OpenReaderAsync(default);
+        await using var connection = await store.Database.OpenReaderAsync(default);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT CASE WHEN regexp_matches($id, '{CsvLoad.RowEventIdPattern}') THEN regexp_extract($id, '{CsvLoad.RowEventIdPattern}', 1) END, "
             + "starts_with($id, $prefix) AND regexp_matches(substr($id, length($prefix) + 1), $own)";

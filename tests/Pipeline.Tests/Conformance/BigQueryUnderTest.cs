@@ -27,12 +27,15 @@ public sealed class BigQueryUnderTest : IWarehouseUnderTest
             .AddBigQueryWarehouse(BigQueryFunctions.Options(bigQuery))
             .BuildServiceProvider();
         Warehouse = _services.GetRequiredService<IWarehouse>();
+        Backfill = _services.GetRequiredService<CsvBackfill>();
     }
 
     public static async Task<IWarehouseUnderTest> StartAsync(ZetaSqlEngine engine, TimeProvider clock) =>
         new BigQueryUnderTest(await FakeBigQuery.StartAsync(engine, "proj", "ds"), clock);
 
     public IWarehouse Warehouse { get; }
+
+    public CsvBackfill Backfill { get; }
 
     public string Bucket => "dumps";
 

@@ -17,6 +17,8 @@ public sealed class DuckDbUnderTest : IWarehouseUnderTest
 
     public IWarehouse Warehouse => _store.Warehouse;
 
+    public Pipeline.Warehouse.Backfill.CsvBackfill Backfill => _store.Backfill;
+
     public string Bucket => "local-bucket";
 
     public Task PutObjectAsync(string objectName, long generation, byte[] content)

@@ -10,6 +10,9 @@ public interface IWarehouseUnderTest : IAsyncDisposable
 {
     IWarehouse Warehouse { get; }
 
+    /// <summary>The engine's backfill use case.</summary>
+    Pipeline.Warehouse.Backfill.CsvBackfill Backfill { get; }
+
     /// <summary>The bucket the engine's backfill reads.</summary>
     string Bucket { get; }
 

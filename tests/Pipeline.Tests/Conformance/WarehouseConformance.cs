@@ -32,7 +32,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
         _engine.PutObjectAsync(name, generation, System.Text.Encoding.UTF8.GetBytes(content));
 
     private Task<LoadOutcome> LoadAsync(string name, long generation, int maxBadRows = 10) =>
-        _engine.Warehouse.LoadCsvAsync(CsvLoad.ForObject(_engine.Bucket, name, generation,
+        _engine.Backfill.LoadAsync(CsvLoad.ForObject(_engine.Bucket, name, generation,
             name.StartsWith("content_meta/", StringComparison.Ordinal) ? RecordKind.ContentMeta : RecordKind.Interaction, maxBadRows), default);
 
     private async Task<Dictionary<string, long>> CountsAsync(long userId, DateOnly date) =>

@@ -1,5 +1,4 @@
 using Pipeline.Warehouse;
-using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
@@ -42,8 +41,6 @@ public sealed class FaultyWarehouse(IWarehouse inner, int seed, double failBefor
 
     public Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken) =>
         inner.CountCategoriesAsync(window, cancellationToken);
-
-    public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken) => inner.LoadCsvAsync(load, cancellationToken);
 
     private double Draw()
     {

@@ -73,7 +73,7 @@ public sealed class LocalStackHost : IAsyncDisposable
     }
 
     /// <summary>Runs a test-written query on the stack's warehouse.</summary>
-    public Task<IReadOnlyList<object?[]>> QueryAsync(string sql) => TempWarehouse.QueryAsync(Services.GetRequiredService<DuckDbWarehouse>(), sql);
+    public Task<IReadOnlyList<object?[]>> QueryAsync(string sql) => TempWarehouse.QueryAsync(Services.GetRequiredService<DuckDbDatabase>(), sql);
 
     public async ValueTask DisposeAsync()
     {

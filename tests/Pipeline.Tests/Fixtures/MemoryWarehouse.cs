@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Pipeline.Warehouse;
-using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Query;
 using Pipeline.Warehouse.Rows;
 
@@ -19,7 +18,4 @@ public sealed class MemoryWarehouse : IWarehouse
 
     public Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<CategoryCount>>([]);
-
-    public Task<LoadOutcome> LoadCsvAsync(CsvLoad load, CancellationToken cancellationToken) =>
-        Task.FromResult(LoadOutcome.Failed("not stored in memory"));
 }

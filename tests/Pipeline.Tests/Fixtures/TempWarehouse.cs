@@ -14,14 +14,23 @@ public sealed class TempWarehouse : IAsyncDisposable
     {
         Directory = directory;
         Options = new DuckDbOptions(Path.Combine(Directory, "warehouse.duckdb")) { BucketDirectory = Path.Combine(Directory, "bucket") };
-        Warehouse = new DuckDbWarehouse(Options, clock);
+        Engine = new DuckDbEngine(Options, clock);
     }
 
     public string Directory { get; }
 
     public DuckDbOptions Options { get; }
 
-    public DuckDbWarehouse Warehouse { get; }
+    /// <summary>Every part of the embedded engine, as a host wires them.</summary>
+    public DuckDbEngine Engine { get; }
+
+    public DuckDbWarehouse Warehouse => Engine.Warehouse;
+
+    public Pipeline.Warehouse.Backfill.CsvBackfill Backfill => Engine.Backfill;
+
+    public DuckDbServingCache Serving => Engine.Serving;
+
+    public DuckDbDatabase Database => Engine.Database;
 
     /// <summary>Writes a file into the local bucket directory; returns its object name.</summary>
     public string PutObject(string objectName, byte[] content)
@@ -45,12 +54,12 @@ public sealed class TempWarehouse : IAsyncDisposable
     }
 
     /// <summary>Runs a test-written query (no user input) and returns its rows as object arrays.</summary>
-    public Task<IReadOnlyList<object?[]>> QueryAsync(string sql) => QueryAsync(Warehouse, sql);
+    public Task<IReadOnlyList<object?[]>> QueryAsync(string sql) => QueryAsync(Database, sql);
 
     /// <summary>Runs a test-written query (no user input) on any DuckDB warehouse.</summary>
-    public static async Task<IReadOnlyList<object?[]>> QueryAsync(DuckDbWarehouse warehouse, string sql)
+    public static async Task<IReadOnlyList<object?[]>> QueryAsync(DuckDbDatabase database, string sql)
     {
-        await using var connection = await warehouse.OpenReaderAsync(CancellationToken.None);
+        await using var connection = await database.OpenReaderAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await using var reader = await command.ExecuteReaderAsync();
@@ -69,7 +78,7 @@ public sealed class TempWarehouse : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Warehouse.DisposeAsync();
+        await Engine.DisposeAsync();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

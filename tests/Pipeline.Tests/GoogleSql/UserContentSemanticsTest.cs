@@ -175,7 +175,7 @@ public sealed class UserContentSemanticsTest(ZetaSqlEngine engine)
     private static async Task<Dictionary<string, long>> DuckDbCountsAsync(
         TempWarehouse store, List<Interaction> interactions, List<ContentMeta> categories, ReadingWindow window)
     {
-        await using (var connection = await store.Warehouse.OpenReaderAsync(default))
+        await using (var connection = await store.Database.OpenReaderAsync(default))
         {
             await using (var clear = connection.CreateCommand())
             {
@@ -199,7 +199,7 @@ public sealed class UserContentSemanticsTest(ZetaSqlEngine engine)
                 }
             }
         }
-        var counts = await store.Warehouse.CountCategoriesBySqlAsync(window, default);
+        var counts = await store.Serving.CountCategoriesBySqlAsync(window, default);
         return counts.ToDictionary(c => c.Category, c => c.Count);
     }
 

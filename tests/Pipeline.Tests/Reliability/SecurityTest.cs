@@ -87,7 +87,7 @@ public sealed class SecurityTest
         var name = "user_interaction/x'; DROP TABLE load_log; --\".csv";
         store.PutObject(name, Encoding.UTF8.GetBytes("user_id,content_id,read_percent,updated_at\n7,12,95,2022-03-27\n"));
         await using var server = await FunctionTestServer<BackfillCsvFunction>.StartAsync(services => services
-            .AddSingleton<IWarehouse>(store.Warehouse).AddSingleton(new BackfillOptions()));
+            .AddSingleton<IWarehouse>(store.Warehouse).AddSingleton(store.Backfill).AddSingleton(new BackfillOptions()));
 
         var response = await server.SendAsync(EventarcRequest.ForFinalizedObject(
             new StorageObjectData { Bucket = "b", Name = name, Generation = 5 }, "hostile"));

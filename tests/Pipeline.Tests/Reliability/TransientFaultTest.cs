@@ -45,7 +45,7 @@ public sealed class TransientFaultTest(ITestOutputHelper output)
 
         var faulty = stack.Services.GetRequiredService<FaultyWarehouse>();
         var kept = await stack.Services.GetRequiredService<DeadLetterStore>().ListAsync(default);
-        var stored = await TempWarehouse.QueryAsync(duckDb, "SELECT event_id, count(*) FROM user_interaction GROUP BY event_id");
+        var stored = await TempWarehouse.QueryAsync(stack.Services.GetRequiredService<DuckDbDatabase>(), "SELECT event_id, count(*) FROM user_interaction GROUP BY event_id");
         var shares = await client.GetFromJsonAsync<Dictionary<string, double>>("/user_content/?user_id=42&query_date=2022-03-27");
         output.WriteLine($"messages: {Messages}, writes attempted: {faulty.Writes}, faults injected: {faulty.FaultsInjected}, dead-lettered: {kept.Count}, stored: {stored.Count}");
 

@@ -44,7 +44,7 @@ public sealed class ServingExactnessTest
         public async Task ExecuteAsync()
         {
             _store = new TempWarehouse(_directory, TimeProvider.System);
-            await _store.Warehouse.PrepareServingAsync();
+            await _store.Serving.PrepareAsync();
             var steps = _random.Next(8, 16);
             for (var step = 0; step < steps; step++)
             {
@@ -105,7 +105,7 @@ public sealed class ServingExactnessTest
             _store.PutObject(name, Encoding.UTF8.GetBytes(csv.ToString()));
             var generation = _random.Next(5) == 0 && _generations.TryGetValue(name, out var known) ? known : ++_clockGeneration;
             _generations[name] = generation;
-            var outcome = await _store.Warehouse.LoadCsvAsync(CsvLoad.ForObject("bucket", name, generation, target, maxBadRows: 1), default);
+            var outcome = await _store.Backfill.LoadAsync(CsvLoad.ForObject("bucket", name, generation, target, maxBadRows: 1), default);
             return $"backfill {name}#{generation}: {outcome.Status}";
         }
 
@@ -113,19 +113,19 @@ public sealed class ServingExactnessTest
         {
             await _store.Warehouse.DisposeAsync();
             _store = new TempWarehouse(_directory, TimeProvider.System);
-            await _store.Warehouse.PrepareServingAsync();
+            await _store.Serving.PrepareAsync();
         }
 
         private async Task CheckAsync(string where)
         {
-            Assert.True(_store.Warehouse.ServesFromMemory, where);
+            Assert.True(_store.Serving.ServesFromMemory, where);
             for (var user = 0; user < Users; user++)
             {
                 foreach (var date in new[] { s_firstDay.AddDays(_random.Next(0, 14)), s_firstDay.AddDays(_random.Next(14, 30)) })
                 {
                     var window = new ReadingWindow(user, date);
                     var fromMemory = await _store.Warehouse.CountCategoriesAsync(window, default);
-                    var bySql = await _store.Warehouse.CountCategoriesBySqlAsync(window, default);
+                    var bySql = await _store.Serving.CountCategoriesBySqlAsync(window, default);
                     Assert.True(bySql.OrderBy(c => c.Category).SequenceEqual(fromMemory.OrderBy(c => c.Category)),
                         $"{where}, user {user}, {date:yyyy-MM-dd}: SQL [{string.Join(", ", bySql)}] memory [{string.Join(", ", fromMemory)}]");
                 }

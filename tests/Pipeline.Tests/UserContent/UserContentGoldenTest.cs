@@ -76,14 +76,14 @@ public sealed class UserContentGoldenTest
             }
 
             var window = new ReadingWindow(7, new DateOnly(2022, 3, 27));
-            var bySql = await store.Warehouse.CountCategoriesBySqlAsync(window, default);
-            await store.Warehouse.PrepareServingAsync();
+            var bySql = await store.Serving.CountCategoriesBySqlAsync(window, default);
+            await store.Serving.PrepareAsync();
             var fromMemory = await store.Warehouse.CountCategoriesAsync(window, default);
 
             Assert.Equal([new CategoryCount("drama", 1), new CategoryCount("romance", 1)], bySql.OrderBy(c => c.Category));
             Assert.Equal([new CategoryCount("drama", 1), new CategoryCount("romance", 1)], fromMemory.OrderBy(c => c.Category));
-            Assert.False(store.Warehouse.ServesFromMemory);
-            Assert.Contains("stored twice", store.Warehouse.ServingFromMemoryRefused);
+            Assert.False(store.Serving.ServesFromMemory);
+            Assert.Contains("stored twice", store.Serving.ServingFromMemoryRefused);
         }
     }
 

@@ -76,7 +76,7 @@ public sealed class UserContentPropertyTest
         await store.Warehouse.WriteAsync(new IngestBatch([], categories, [], DateTime.UtcNow), default);
         // Every delivery as a row, redeliveries included, straight into the table (as an at-least-once loader
         // outside this product could leave it): counting each event_id once is the query's job.
-        await using (var connection = await store.Warehouse.OpenReaderAsync(default))
+        await using (var connection = await store.Database.OpenReaderAsync(default))
         using (var appender = connection.CreateAppender(null, null, "user_interaction"))
         {
             foreach (var r in interactions)
@@ -87,9 +87,9 @@ public sealed class UserContentPropertyTest
         }
         // Built from the table as it now is: from memory when each event id is stored once, by the SQL when a
         // redelivery was stored twice — exact either way.
-        await store.Warehouse.PrepareServingAsync();
+        await store.Serving.PrepareAsync();
         var finished = interactions.Where(r => r.ReadPercent > 90).ToList();
-        Assert.Equal(finished.DistinctBy(r => r.EventId).Count() == finished.Count, store.Warehouse.ServesFromMemory);
+        Assert.Equal(finished.DistinctBy(r => r.EventId).Count() == finished.Count, store.Serving.ServesFromMemory);
         await using var server = await FunctionTestServer<UserContentFunction>.StartAsync(services => services.AddSingleton<IWarehouse>(store.Warehouse));
         using var client = server.CreateClient();
         return (await client.GetFromJsonAsync<Dictionary<string, double>>($"/user_content/?user_id={userId}&query_date={queryDate:yyyy-MM-dd}"))!;

@@ -5,63 +5,45 @@ using Pipeline.Warehouse.Schema;
 namespace Pipeline.Warehouse.DuckDb;
 
 /// <summary>
-/// How a group of batches is committed, in one transaction so it lands whole or not at all. The fast path appends
+/// How ingested batches are written inside a caller's transaction on the writer connection. The fast path appends
 /// straight into the tables and each event's key into <c>ingested_events</c> (DuckDB's appender: no SQL per row).
 /// A key conflict — a redelivered event — aborts it, and the group is written again by the idempotent path: staged
 /// in the writer's temp tables, then moved with one statement per table that skips every event already ingested.
 /// </summary>
-public sealed partial class DuckDbWarehouse
+/// <param name="tables">The configured table names.</param>
+internal sealed class DuckDbIngestCommit(TableNames tables)
 {
-    /// <summary>Commits the group; returns how many rows of each batch were new (all of them on the fast path).</summary>
-    private async Task<IReadOnlyList<int>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken cancellationToken)
+    // The interaction columns a moved row is read back by: every column but the write time, by name.
+    private static readonly string s_interactionReturning =
+        string.Join(", ", WarehouseSchema.UserInteraction.Columns.Where(c => !c.IsWriteTime).Select(c => c.Name));
+
+    /// <summary>The fast path: every row appended, every streamed event's key recorded (a redelivery conflicts).</summary>
+    public void AppendNew(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
     {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            var connection = await WriterAsync(cancellationToken);
-            try
-            {
-                using var transaction = connection.BeginTransaction();
-                Append(connection, batches, staging: false);
-                AppendKeys(connection, batches);
-                transaction.Commit();
-                ServeCommitted(batches.SelectMany(b => b.Interactions), batches.SelectMany(b => b.ContentMeta));
-                return [.. batches.Select(b => b.Interactions.Count + b.ContentMeta.Count)];
-            }
-            catch (DuckDBException e) when (e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Constraint)
-            {
-                using var transaction = connection.BeginTransaction();
-                var stored = AppendAndMove(connection, batches);
-                transaction.Commit();
-                ServeCommitted(stored.Interactions, batches.SelectMany(b => b.ContentMeta));
-                var ids = stored.Interactions.Select(i => i.EventId).Concat(stored.ContentMetaIds).ToHashSet(StringComparer.Ordinal);
-                return [.. batches.Select(b => b.Interactions.Count(i => ids.Contains(i.EventId)) + b.ContentMeta.Count(c => ids.Contains(c.EventId)))];
-            }
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        Append(connection, batches, staging: false);
+        AppendKeys(connection, batches);
     }
 
     /// <summary>
-    /// Inside the caller's transaction: stage every row, then move each table's rows in one statement. Returns the
-    /// interactions and the content_meta event ids actually stored (not those of events already ingested).
+    /// The idempotent path: stage every row, then move each table's rows in one statement. Returns the interactions
+    /// and the content_meta event ids actually stored (not those of events already ingested).
     /// </summary>
-    private (List<Interaction> Interactions, List<string> ContentMetaIds) AppendAndMove(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
+    public (List<Interaction> Interactions, List<string> ContentMetaIds) AppendAndMove(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
     {
         Append(connection, batches, staging: true);
-        var tables = _options.Tables;
         var stored = new List<Interaction>();
         var contentMetaIds = new List<string>();
         if (batches.Any(b => b.Interactions.Count > 0))
         {
             using var command = connection.CreateCommand();
-            command.CommandText = MoveNew(tables.Interactions, DuckDbSchema.StageInteractions, "event_id, user_id, content_id, read_percent, updated_at");
+            command.CommandText = MoveNew(tables.Interactions, DuckDbSchema.StageInteractions, s_interactionReturning);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                stored.Add(ReadInteraction(reader));
+                stored.Add(new Interaction(
+                    reader.GetString(reader.GetOrdinal("event_id")), reader.GetInt64(reader.GetOrdinal("user_id")),
+                    reader.GetInt64(reader.GetOrdinal("content_id")), reader.GetDouble(reader.GetOrdinal("read_percent")),
+                    reader.GetDateTime(reader.GetOrdinal("updated_at"))));
             }
         }
         if (batches.Any(b => b.ContentMeta.Count > 0))
@@ -74,7 +56,7 @@ public sealed partial class DuckDbWarehouse
                 contentMetaIds.Add(reader.GetString(0));
             }
         }
-        Execute(connection, $"""
+        DuckDbDatabase.Execute(connection, $"""
             {Ledger(tables.Interactions, DuckDbSchema.StageInteractions)}
             {Ledger(tables.ContentMeta, DuckDbSchema.StageContentMeta)}
             INSERT INTO {DuckDbSchema.Quote(tables.IngestErrors)}
@@ -89,16 +71,16 @@ public sealed partial class DuckDbWarehouse
 
     /// <summary>
     /// Moves the staged rows of events not yet ingested (each once), returning <paramref name="returning"/> of the rows
-    /// moved when given. The table itself is checked too: a table created by an earlier version, or by the user, may
-    /// hold events the ledger never saw.
+    /// moved. The table itself is checked too: a table created by an earlier version, or by the user, may hold events
+    /// the ledger never saw.
     /// </summary>
-    private static string MoveNew(string table, string stage, string? returning = null) => $"""
+    private static string MoveNew(string table, string stage, string returning) => $"""
         INSERT INTO {DuckDbSchema.Quote(table)}
             SELECT s.* FROM {stage} AS s
             WHERE NOT EXISTS (SELECT 1 FROM {DuckDbSchema.IngestedEvents} AS k WHERE k.target = '{table.Replace("'", "''")}' AND k.event_id = s.event_id)
               AND NOT EXISTS (SELECT 1 FROM {DuckDbSchema.Quote(table)} AS t WHERE t.event_id = s.event_id)
             QUALIFY row_number() OVER (PARTITION BY s.event_id) = 1
-            {(returning is null ? "" : "RETURNING " + returning)};
+            RETURNING {returning};
         """;
 
     /// <summary>Records the keys of the staged events, after <see cref="MoveNew"/> (which checks them).</summary>
@@ -117,11 +99,11 @@ public sealed partial class DuckDbWarehouse
         {
             foreach (var row in batch.Interactions)
             {
-                appender.CreateRow().AppendValue(_options.Tables.Interactions).AppendValue(row.EventId).EndRow();
+                appender.CreateRow().AppendValue(tables.Interactions).AppendValue(row.EventId).EndRow();
             }
             foreach (var row in batch.ContentMeta)
             {
-                appender.CreateRow().AppendValue(_options.Tables.ContentMeta).AppendValue(row.EventId).EndRow();
+                appender.CreateRow().AppendValue(tables.ContentMeta).AppendValue(row.EventId).EndRow();
             }
         }
     }
@@ -129,7 +111,6 @@ public sealed partial class DuckDbWarehouse
     /// <summary>Appends every row of the batches to the tables, or to the staging tables.</summary>
     private void Append(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches, bool staging)
     {
-        var tables = _options.Tables;
         Append(connection, staging ? DuckDbSchema.StageInteractions : tables.Interactions, staging, batches, b => b.Interactions, DuckDbSchema.Interactions);
         Append(connection, staging ? DuckDbSchema.StageContentMeta : tables.ContentMeta, staging, batches, b => b.ContentMeta, DuckDbSchema.ContentMeta);
         Append(connection, staging ? DuckDbSchema.StageErrors : tables.IngestErrors, staging, batches, b => b.Errors, DuckDbSchema.IngestErrors);
@@ -143,13 +124,10 @@ public sealed partial class DuckDbWarehouse
         {
             return;
         }
-        using var appender = Appender(connection, table, temporary);
+        using var appender = temporary ? connection.CreateAppender("temp", "main", table) : connection.CreateAppender(null, null, table);
         foreach (var batch in batches)
         {
             rowAppender.Append(appender, rowsOf(batch), batch.ReceivedAt);
         }
     }
-
-    private static DuckDBAppender Appender(DuckDBConnection connection, string table, bool temporary) =>
-        temporary ? connection.CreateAppender("temp", "main", table) : connection.CreateAppender(null, null, table);
 }

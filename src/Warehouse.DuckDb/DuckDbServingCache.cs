@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using DuckDB.NET.Data;
 using Pipeline.Warehouse.Backfill;
@@ -7,46 +8,91 @@ using Pipeline.Warehouse.Rows;
 namespace Pipeline.Warehouse.DuckDb;
 
 /// <summary>
-/// UserContent answers from memory (<see cref="FinishedReads"/>): built from the tables on first use, under the write
-/// lock so that no write slips between the snapshot and the first update, then kept in step by every commit with
-/// exactly the rows it stored. Until it is built, and for the one window it cannot answer, the SQL answers.
+/// UserContent's read on the embedded engine. Answers come from memory (<see cref="FinishedReads"/>): built from the
+/// tables on first use, under the write lock so that no write slips between the snapshot and the first update, then
+/// kept in step by every commit with exactly the rows it stored (<see cref="Current"/>). Until they are built, and for
+/// the one window they cannot answer, <see cref="UserContentSql"/> answers on a pooled reader connection.
 /// </summary>
-public sealed partial class DuckDbWarehouse
+/// <param name="database">The file it reads.</param>
+public sealed class DuckDbServingCache(DuckDbDatabase database) : IAsyncDisposable
 {
+    private readonly string _userContentSql = UserContentSql.DuckDb(DuckDbSchema.Quote(database.Tables.Interactions), DuckDbSchema.Quote(database.Tables.ContentMeta));
+    private readonly ConcurrentBag<DuckDBConnection> _queryConnections = [];
     private readonly object _buildGate = new();
     private FinishedReads? _reads;
     private Task? _building;
 
-    /// <summary>Whether answers come from memory yet (the first query, or <see cref="PrepareServingAsync"/>, starts building them).</summary>
+    /// <summary>Whether answers come from memory yet (the first query, or <see cref="PrepareAsync"/>, starts building them).</summary>
     public bool ServesFromMemory => Volatile.Read(ref _reads) is not null;
 
-    /// <inheritdoc />
+    /// <summary>Why answers are not served from memory, when the tables rule it out; null otherwise.</summary>
+    public string? ServingFromMemoryRefused { get; private set; }
+
+    /// <summary>
+    /// The in-memory answers, or null while they are not built. A writer holding the write lock reads it once and
+    /// applies its committed rows to it: building cannot start meanwhile, since building takes the lock too.
+    /// </summary>
+    internal FinishedReads? Current => Volatile.Read(ref _reads);
+
+    /// <summary>The window's counts: from memory when built, otherwise by the SQL (and building starts).</summary>
+    /// <param name="window">The user and the dates.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
     public async Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _reads) is { } reads && FinishedReads.Covers(window))
+        if (Current is { } reads && FinishedReads.Covers(window))
         {
             return reads.CountCategories(window);
         }
-        _ = StartBuildingReads();
+        _ = StartBuilding();
         return await CountCategoriesBySqlAsync(window, cancellationToken);
     }
 
-    /// <summary>Builds the in-memory answers now; returns once they serve. The local stack calls it at start.</summary>
-    public Task PrepareServingAsync() => StartBuildingReads();
-
-    private Task StartBuildingReads()
+    /// <summary>
+    /// The window's answer by <see cref="UserContentSql"/> on a pooled reader connection: what the in-memory answers
+    /// must equal, and what answers while they are being built.
+    /// </summary>
+    /// <param name="window">The user and the dates.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    public async Task<IReadOnlyList<CategoryCount>> CountCategoriesBySqlAsync(ReadingWindow window, CancellationToken cancellationToken)
     {
-        lock (_buildGate)
+        var connection = _queryConnections.TryTake(out var pooled) ? pooled : await database.OpenReaderAsync(cancellationToken);
+        try
         {
-            if (_building is null || _building.IsFaulted)
+            await using var command = connection.CreateCommand();
+            command.CommandText = _userContentSql;
+            command.Parameters.Add(new DuckDBParameter(UserContentSql.UserId, window.UserId));
+            command.Parameters.Add(new DuckDBParameter(UserContentSql.From, window.FromUtc));
+            command.Parameters.Add(new DuckDBParameter(UserContentSql.Until, window.UntilUtc));
+            command.Parameters.Add(new DuckDBParameter(UserContentSql.FinishedAbove, ReadingWindow.FinishedAbovePercent));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var counts = new List<CategoryCount>();
+            while (await reader.ReadAsync(cancellationToken))
             {
-                _building = Task.Run(BuildReadsAsync);
+                counts.Add(new CategoryCount(reader.GetString(0), reader.GetInt64(1)));
             }
-            return _building;
+            return counts;
+        }
+        finally
+        {
+            _queryConnections.Add(connection);
         }
     }
 
-    private async Task StopBuildingReadsAsync()
+    /// <summary>Builds the in-memory answers now; returns once they serve. The local stack calls it at start.</summary>
+    public Task PrepareAsync() => StartBuilding();
+
+    /// <summary>After a commit of ingested batches, under the write lock: the interactions it stored, and its content_meta rows.</summary>
+    internal void ServeCommitted(IEnumerable<Interaction> stored, IEnumerable<ContentMeta> contentMeta)
+    {
+        if (Current is { } reads)
+        {
+            reads.AddInteractions(stored);
+            reads.AddContentMeta(contentMeta);
+        }
+    }
+
+    /// <summary>Finishes the answers being built, then closes the pooled connections.</summary>
+    public async ValueTask DisposeAsync()
     {
         Task? building;
         lock (_buildGate)
@@ -57,10 +103,23 @@ public sealed partial class DuckDbWarehouse
         {
             await building.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        while (_queryConnections.TryTake(out var connection))
+        {
+            await connection.DisposeAsync();
+        }
     }
 
-    /// <summary>Why answers are not served from memory, when the tables rule it out; null otherwise.</summary>
-    public string? ServingFromMemoryRefused { get; private set; }
+    private Task StartBuilding()
+    {
+        lock (_buildGate)
+        {
+            if (_building is null || _building.IsFaulted)
+            {
+                _building = Task.Run(() => database.WithWriterAsync(Build, CancellationToken.None));
+            }
+            return _building;
+        }
+    }
 
     /// <summary>
     /// Every finished read and every distinct pair, read on the writer connection while no write can commit: the reads
@@ -68,27 +127,19 @@ public sealed partial class DuckDbWarehouse
     /// A table holding an event id twice (which only a loader outside this product writes) stays with the SQL, which
     /// counts each event id once.
     /// </summary>
-    private async Task BuildReadsAsync()
+    private bool Build(DuckDBConnection connection)
     {
-        await _writeLock.WaitAsync();
-        try
+        var table = DuckDbSchema.Quote(database.Tables.Interactions);
+        if (HoldsAnEventIdTwice(connection, table))
         {
-            var connection = await WriterAsync(CancellationToken.None);
-            var table = DuckDbSchema.Quote(_options.Tables.Interactions);
-            if (HoldsAnEventIdTwice(connection, table))
-            {
-                ServingFromMemoryRefused = $"{_options.Tables.Interactions} holds finished reads whose event_id is stored twice; the SQL answers";
-                return;
-            }
-            var reads = new FinishedReads();
-            LoadFinished(connection, table, reads);
-            reads.ReplaceContentMeta(ReadPairs(connection));
-            Volatile.Write(ref _reads, reads);
+            ServingFromMemoryRefused = $"{database.Tables.Interactions} holds finished reads whose event_id is stored twice; the SQL answers";
+            return false;
         }
-        finally
-        {
-            _writeLock.Release();
-        }
+        var reads = new FinishedReads();
+        LoadFinished(connection, table, reads);
+        reads.ReplaceContentMeta(ReadPairs(connection));
+        Volatile.Write(ref _reads, reads);
+        return true;
     }
 
     private static bool HoldsAnEventIdTwice(DuckDBConnection connection, string table)
@@ -164,10 +215,10 @@ public sealed partial class DuckDbWarehouse
     }
 
     /// <summary>The distinct (content_id, category_name) pairs now stored, on the caller's connection.</summary>
-    private List<(long, string)> ReadPairs(DuckDBConnection connection)
+    internal List<(long, string)> ReadPairs(DuckDBConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT DISTINCT content_id, category_name FROM {DuckDbSchema.Quote(_options.Tables.ContentMeta)}";
+        command.CommandText = $"SELECT DISTINCT content_id, category_name FROM {DuckDbSchema.Quote(database.Tables.ContentMeta)}";
         using var reader = command.ExecuteReader();
         var pairs = new List<(long, string)>();
         while (reader.Read())
@@ -175,19 +226,5 @@ public sealed partial class DuckDbWarehouse
             pairs.Add((reader.GetInt64(0), reader.GetString(1)));
         }
         return pairs;
-    }
-
-    /// <summary>A row of (event_id, user_id, content_id, read_percent, updated_at).</summary>
-    private static Interaction ReadInteraction(System.Data.Common.DbDataReader reader) =>
-        new(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetDateTime(4));
-
-    /// <summary>After a commit of ingested batches: the interactions it stored, and its content_meta rows.</summary>
-    private void ServeCommitted(IEnumerable<Interaction> stored, IEnumerable<ContentMeta> contentMeta)
-    {
-        if (Volatile.Read(ref _reads) is { } reads)
-        {
-            reads.AddInteractions(stored);
-            reads.AddContentMeta(contentMeta);
-        }
     }
 }
