@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Pipeline.Warehouse.BigQuery.Rest;
+using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.BigQuery;
 
@@ -60,14 +61,13 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
         var location = Required(configuration, "BIGQUERY_LOCATION");
         TableReference Table(string variable, string name) =>
             configuration[variable] is { Length: > 0 } id ? ParseTableId(variable, id) : new TableReference(project, dataset, name);
-        var defaults = new TableNames();
         var budget = configuration["BIGQUERY_RETRY_BUDGET_SECONDS"];
         return new BigQueryOptions(project, dataset, location)
         {
-            Interactions = Table("BIGQUERY_TABLE_USER_INTERACTION", defaults.Interactions),
-            ContentMeta = Table("BIGQUERY_TABLE_CONTENT_META", defaults.ContentMeta),
-            IngestErrors = Table("BIGQUERY_TABLE_INGEST_ERRORS", defaults.IngestErrors),
-            LoadLog = Table("BIGQUERY_TABLE_LOAD_LOG", defaults.LoadLog),
+            Interactions = Table("BIGQUERY_TABLE_USER_INTERACTION", WarehouseSchema.UserInteraction.Name),
+            ContentMeta = Table("BIGQUERY_TABLE_CONTENT_META", WarehouseSchema.ContentMeta.Name),
+            IngestErrors = Table("BIGQUERY_TABLE_INGEST_ERRORS", WarehouseSchema.IngestErrors.Name),
+            LoadLog = Table("BIGQUERY_TABLE_LOAD_LOG", WarehouseSchema.LoadLog.Name),
             EmulatorRoot = configuration["BIGQUERY_EMULATOR_HOST"] is { Length: > 0 } host
                 ? new Uri(host.Contains("://", StringComparison.Ordinal) ? host.TrimEnd('/') + "/" : $"http://{host.TrimEnd('/')}/")
                 : null,

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Pipeline.Warehouse.Parsing;
 using Pipeline.Warehouse.Rows;
 
@@ -11,8 +10,6 @@ namespace Pipeline.Warehouse.Ingest;
 /// </summary>
 public static class MessageIngest
 {
-    private delegate bool RecordReader<TRow>(JsonElement record, string eventId, out TRow? row, out string error);
-
     /// <summary>
     /// The batch for one message: its records read as <paramref name="kind"/> rows, refused ones dead-lettered under
     /// <paramref name="source"/>. A body that cannot be read at all is one dead letter, the message's whole payload.
@@ -28,9 +25,9 @@ public static class MessageIngest
         return kind switch
         {
             RecordKind.Interaction => new IngestBatch(
-                Read<Interaction>(content, source, messageId, InteractionRecord.TryRead, errors), [], errors, receivedAt),
+                Read(content, source, messageId, RecordShapes.Interaction, errors), [], errors, receivedAt),
             RecordKind.ContentMeta => new IngestBatch(
-                [], Read<ContentMeta>(content, source, messageId, ContentMetaRecord.TryRead, errors), errors, receivedAt),
+                [], Read(content, source, messageId, RecordShapes.ContentMeta, errors), errors, receivedAt),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
     }
@@ -40,7 +37,7 @@ public static class MessageIngest
         new([], [], [new IngestError(source, eventId, payload, reason)], receivedAt);
 
     private static List<TRow> Read<TRow>(
-        MessageContent content, string source, string messageId, RecordReader<TRow> read, List<IngestError> errors)
+        MessageContent content, string source, string messageId, RecordShape<TRow> shape, List<IngestError> errors)
     {
         var rows = new List<TRow>(content.Records.Count);
         for (var index = 0; index < content.Records.Count; index++)
@@ -48,7 +45,7 @@ public static class MessageIngest
             var record = content.Records[index];
             var eventId = content.Records.Count == 1 ? messageId : $"{messageId}:{index}";
             var error = record.Error;
-            if (record.Json is { } json && read(json, eventId, out var row, out error))
+            if (record.Json is { } json && JsonFields.TryRead(shape, json, eventId, out var row, out error))
             {
                 rows.Add(row!);
             }

@@ -3,94 +3,79 @@ using System.Text.Json;
 namespace Pipeline.Warehouse.Parsing;
 
 /// <summary>
-/// Reads one field of a JSON record by the <see cref="FieldRules"/>. Numbers may also come as numeric strings.
-/// Errors show the value as it was written in the JSON.
+/// Reads a JSON record by its <see cref="RecordShape{TRow}"/>, each field by the <see cref="FieldRules"/>. Ids and
+/// percentages may also come as numeric strings; names and timestamps must be strings. Errors show the value as it
+/// was written in the JSON; the first invalid field is the record's error.
 /// </summary>
 public static class JsonFields
 {
-    /// <summary>
-    /// Reads a required id (<see cref="FieldRules.ParseId"/>), under <paramref name="name"/> or, when that is absent,
-    /// under <paramref name="alias"/> (e.g. <c>pratilipi_id</c> for <c>content_id</c>).
-    /// </summary>
-    /// <returns>False, with <paramref name="error"/> naming the field, when it is missing or not a valid id.</returns>
-    public static bool TryReadId(JsonElement record, string name, out long value, out string error, string? alias = null)
+    /// <summary>The record as a row with <paramref name="eventId"/>; false, with the first field's error, when it is invalid.</summary>
+    public static bool TryRead<TRow>(RecordShape<TRow> shape, JsonElement record, string eventId, out TRow? row, out string error)
     {
-        value = 0;
-        return TryGet(record, name, alias, out var field, out error)
-            && Check(name, field, field.ValueKind is JsonValueKind.Number or JsonValueKind.String
-                ? FieldRules.ParseId(Text(field), out value) : FieldProblem.NotAnInteger, out error);
-    }
-
-    /// <summary>Reads a required read percentage (<see cref="FieldRules.ParsePercent"/>).</summary>
-    /// <returns>False, with <paramref name="error"/> naming the field, when it is missing or not in [0, 100].</returns>
-    public static bool TryReadPercent(JsonElement record, string name, out double value, out string error)
-    {
-        value = 0;
-        return TryGet(record, name, null, out var field, out error)
-            && Check(name, field, field.ValueKind is JsonValueKind.Number or JsonValueKind.String
-                ? FieldRules.ParsePercent(Text(field), out value) : FieldProblem.NotANumber, out error);
-    }
-
-    /// <summary>
-    /// Reads a timestamp string (<see cref="FieldRules.ParseTimestamp"/>). When <paramref name="optional"/>, an absent
-    /// or null field is fine and reads as null.
-    /// </summary>
-    /// <returns>False, with <paramref name="error"/> naming the field, when it is required and missing, not a string, or not a timestamp.</returns>
-    public static bool TryReadTimestamp(JsonElement record, string name, bool optional, out DateTime? value, out string error)
-    {
-        value = null;
+        row = default;
+        var values = new FieldValues();
+        for (var i = 0; i < shape.Fields.Count; i++)
+        {
+            if (!TryRead(record, shape.Fields[i], i, ref values, out error))
+            {
+                return false;
+            }
+        }
         error = "";
-        if (!record.TryGetProperty(name, out var field) || field.ValueKind == JsonValueKind.Null)
-        {
-            error = optional ? "" : FieldRules.Describe(name, FieldProblem.Missing, "");
-            return optional;
-        }
-        if (field.ValueKind != JsonValueKind.String)
-        {
-            error = $"{name}: must be a date or timestamp string, got {field.GetRawText()}";
-            return false;
-        }
-        var problem = FieldRules.ParseTimestamp(field.GetString(), out var utc);
-        value = utc;
-        return Check(name, field, problem, out error);
+        row = shape.Create(eventId, in values);
+        return true;
     }
 
-    /// <summary>Reads a required name string (<see cref="FieldRules.CheckName"/>), as written (not trimmed).</summary>
-    /// <returns>False, with <paramref name="error"/> naming the field, when it is missing, not a string, blank or too long.</returns>
-    public static bool TryReadName(JsonElement record, string name, out string value, out string error)
+    private static bool TryRead(JsonElement record, RecordField spec, int index, ref FieldValues values, out string error)
     {
-        value = "";
-        if (!TryGet(record, name, null, out var field, out error))
+        var name = spec.Name;
+        error = "";
+        if (!TryGet(record, spec, out var field))
         {
-            return false;
+            error = spec.Optional ? ""
+                : spec.Alias is null ? FieldRules.Describe(name, FieldProblem.Missing, "")
+                : $"{name}: missing (also looked for {spec.Alias})";
+            return spec.Optional;
         }
-        if (field.ValueKind != JsonValueKind.String)
+        var numeric = field.ValueKind is JsonValueKind.Number or JsonValueKind.String;
+        FieldProblem problem;
+        switch (spec.Kind)
         {
-            error = $"{name}: must be a string, got {field.GetRawText()}";
-            return false;
+            case FieldKind.Id:
+                long id = 0;
+                problem = numeric ? FieldRules.ParseId(Text(field), out id) : FieldProblem.NotAnInteger;
+                values.SetId(index, id);
+                break;
+            case FieldKind.Percent:
+                double percent = 0;
+                problem = numeric ? FieldRules.ParsePercent(Text(field), out percent) : FieldProblem.NotANumber;
+                values.SetPercent(index, percent);
+                break;
+            case FieldKind.Name when field.ValueKind != JsonValueKind.String:
+                error = $"{name}: must be a string, got {field.GetRawText()}";
+                return false;
+            case FieldKind.Name:
+                var text = field.GetString()!;
+                problem = FieldRules.CheckName(text);
+                values.SetName(index, text);
+                break;
+            case FieldKind.Timestamp when field.ValueKind != JsonValueKind.String:
+                error = $"{name}: must be a date or timestamp string, got {field.GetRawText()}";
+                return false;
+            default:
+                problem = FieldRules.ParseTimestamp(field.GetString(), out var utc);
+                values.SetTimestamp(index, utc);
+                break;
         }
-        value = field.GetString()!;
-        return Check(name, field, FieldRules.CheckName(value), out error);
+        error = problem == FieldProblem.None ? "" : FieldRules.Describe(name, problem, field.GetRawText());
+        return problem == FieldProblem.None;
     }
 
     private static string Text(JsonElement field) =>
         field.ValueKind == JsonValueKind.String ? field.GetString()!.Trim() : field.GetRawText();
 
-    private static bool Check(string name, JsonElement field, FieldProblem problem, out string error)
-    {
-        error = problem == FieldProblem.None ? "" : FieldRules.Describe(name, problem, field.GetRawText());
-        return problem == FieldProblem.None;
-    }
-
-    private static bool TryGet(JsonElement record, string name, string? alias, out JsonElement field, out string error)
-    {
-        error = "";
-        if ((record.TryGetProperty(name, out field) || (alias is not null && record.TryGetProperty(alias, out field)))
-            && field.ValueKind != JsonValueKind.Null)
-        {
-            return true;
-        }
-        error = alias is null ? FieldRules.Describe(name, FieldProblem.Missing, "") : $"{name}: missing (also looked for {alias})";
-        return false;
-    }
+    /// <summary>The field under its name or, when that is absent, its alias; false when neither holds a non-null value.</summary>
+    private static bool TryGet(JsonElement record, RecordField spec, out JsonElement field) =>
+        (record.TryGetProperty(spec.Name, out field) || (spec.Alias is not null && record.TryGetProperty(spec.Alias, out field)))
+        && field.ValueKind != JsonValueKind.Null;
 }

@@ -11,6 +11,7 @@ using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Ingest;
 using Pipeline.Warehouse.Rows;
 using Xunit.Abstractions;
+using Pipeline.Warehouse.Parsing;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -132,7 +133,7 @@ public sealed class BadInputPropertyTest(ITestOutputHelper output)
             var rejected = new List<CsvRejection>();
             try
             {
-                CsvRecords.ReadInteractions(new StringReader(text), "p:", loaded.Add, rejected.Add, default);
+                CsvRecords.Read(RecordShapes.Interaction, new StringReader(text), "p:", loaded.Add, rejected.Add, default);
             }
             catch (CsvFileException e)
             {

@@ -8,6 +8,7 @@ using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse;
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Rows;
+using Pipeline.Warehouse.Parsing;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -66,7 +67,7 @@ public sealed class LimitsTest
         var rows = new List<Interaction>();
         var rejected = new List<CsvRejection>();
 
-        CsvRecords.ReadInteractions(new StringReader(csv), "p:", rows.Add, rejected.Add, default);
+        CsvRecords.Read(RecordShapes.Interaction, new StringReader(csv), "p:", rows.Add, rejected.Add, default);
 
         Assert.Equal(["p:2", "p:4"], rows.Select(r => r.EventId));
         var rejection = Assert.Single(rejected);

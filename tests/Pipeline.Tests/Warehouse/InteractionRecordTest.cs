@@ -75,7 +75,7 @@ public sealed class InteractionRecordTest
     [InlineData("""{"user_id": 1, "content_id": 2, "read_percent": 3, "updated_at": 20220327}""", "updated_at: must be a date or timestamp string, got 20220327")]
     public void InvalidRecord_ReasonNamesTheField(string json, string reason)
     {
-        Assert.False(InteractionRecord.TryRead(JsonDocument.Parse(json).RootElement, "e", out var row, out var error));
+        Assert.False(JsonFields.TryRead(RecordShapes.Interaction, JsonDocument.Parse(json).RootElement, "e", out var row, out var error));
         Assert.Null(row);
         Assert.Equal(reason, error);
     }
@@ -91,13 +91,13 @@ public sealed class InteractionRecordTest
     {
         var json = $$"""{"user_id": 1, "content_id": 2, "read_percent": 3, "updated_at": "{{text}}"}""";
 
-        Assert.False(InteractionRecord.TryRead(JsonDocument.Parse(json).RootElement, "e", out _, out var error));
+        Assert.False(JsonFields.TryRead(RecordShapes.Interaction, JsonDocument.Parse(json).RootElement, "e", out _, out var error));
         Assert.StartsWith($"updated_at: \"{text}\" is not a valid date or timestamp", error);
     }
 
     private static Interaction Read(string json)
     {
-        Assert.True(InteractionRecord.TryRead(JsonDocument.Parse(json).RootElement, "e", out var row, out var error), error);
+        Assert.True(JsonFields.TryRead(RecordShapes.Interaction, JsonDocument.Parse(json).RootElement, "e", out var row, out var error), error);
         return row!;
     }
 }

@@ -38,14 +38,6 @@ public sealed class SchemaDdlTest(ZetaSqlEngine engine)
             string.Join("\n", catalog.DdlTables.Select(t => $"{t.Name}: {string.Join(", ", t.Columns.Select(c => $"{c.Name} {c.Type}"))}")));
     }
 
-    [Fact]
-    public void TableNames_DefaultToTheDeclaredNames()
-    {
-        var names = new TableNames();
-
-        Assert.Equal(WarehouseSchema.All.Select(t => t.Name), [names.Interactions, names.ContentMeta, names.IngestErrors, names.LoadLog]);
-    }
-
     /// <summary>A line diff (longest common subsequence): the lines only in one text, with their line numbers.</summary>
     internal static string LineDiff(string before, string after)
     {
