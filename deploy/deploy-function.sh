@@ -46,6 +46,10 @@ else
 fi
 
 # Redelivery is bounded: after MAX_DELIVERY_ATTEMPTS a message goes to the dead-letter topic instead of looping.
+# The ack deadline is the function's --timeout or more (60 s ingest, 600 s storage). An ingest function gives up on
+# BigQuery after BIGQUERY_RETRY_BUDGET_SECONDS (default 8 s: every call, retry and resend of one delivery) and answers
+# 5xx within it + 2 s, so Pub/Sub hears of a failure and redelivers long before the deadline; keep budget + 2 s < 60 s
+# (docs/architecture.md, Retries).
 subscription=$(gcloud eventarc triggers describe "$trigger_name" --location "$REGION" --project "$PROJECT_ID" \
   --format='value(transport.pubsub.subscription)' 2>/dev/null || true)
 if [[ -n "$subscription" ]]; then

@@ -10,8 +10,8 @@ namespace Pipeline.Local;
 /// <summary>The functions this process hosts, by name, and which Pub/Sub topic triggers which.</summary>
 public sealed class LocalFunctions
 {
-    /// <summary>Each function's HTTP entry point, by its deployed name.</summary>
-    public IReadOnlyDictionary<string, RequestDelegate> ByName { get; } = new Dictionary<string, RequestDelegate>
+    /// <summary>Each function's HTTP entry point, by its deployed name (a test may stand one in for another).</summary>
+    public IReadOnlyDictionary<string, RequestDelegate> ByName { get; init; } = new Dictionary<string, RequestDelegate>
     {
         ["IngestInteraction"] = FunctionTarget.RequestDelegate<IngestInteractionFunction>(),
         ["IngestContent"] = FunctionTarget.RequestDelegate<IngestContentFunction>(),

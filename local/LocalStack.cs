@@ -47,6 +47,7 @@ public static class LocalStack
         else
         {
             services.AddDuckDbWarehouse(new DuckDbOptions(options.DatabasePath) { BucketDirectory = options.BucketDir });
+            services.AddSingleton(new AnnounceOptions());
             services.AddSingleton<LocalBucketWatcher>();
             services.AddHostedService(provider => provider.GetRequiredService<LocalBucketWatcher>());
             services.AddStorageJsonApi();

@@ -14,10 +14,13 @@ namespace Pipeline.Local.Bucket;
 /// An upload through the JSON API is announced as soon as it completes (<see cref="ObjectFinalized"/>); a file dropped
 /// into the directory once it is fully written (size and modification time unchanged over one poll). At start, an
 /// object whose (object, generation) already has a <c>load_log</c> row is not announced again. A delivery that is not
-/// acknowledged is retried with back-off.
+/// acknowledged is retried with back-off, <see cref="AnnounceOptions.MaxAttempts"/> times in all; then the watcher gives
+/// up on that version and logs an error naming it, its last answer and what to do (until the file changes or the
+/// stack restarts, it is not announced again).
 /// </summary>
 public sealed class LocalBucketWatcher(
-    BucketStore bucket, FunctionInvoker invoker, IWarehouseInspection inspection, TimeProvider clock, ILogger<LocalBucketWatcher> logger)
+    BucketStore bucket, FunctionInvoker invoker, IWarehouseInspection inspection, AnnounceOptions announce, TimeProvider clock,
+    ILogger<LocalBucketWatcher> logger)
     : BackgroundService
 {
     /// <summary>The bucket the events name: objects are <c>gs://local-bucket/&lt;path under the bucket directory&gt;</c>.</summary>
@@ -127,23 +130,38 @@ public sealed class LocalBucketWatcher(
                 }
             }
             var status = await invoker.InvokeAsync(FunctionName, FinalizedEvent(state.Object!), cancellationToken);
-            var failures = status is >= 200 and < 300 ? 0 : state.Failures + 1;
-            if (failures > 0)
-            {
-                logger.LogWarning("{Function} answered {Status} for {Object}#{Generation}; retrying",
-                    FunctionName, status, ObjectUri(name), state.Object!.Generation);
-            }
-            _objects[name] = state with
-            {
-                Delivered = failures == 0,
-                Failures = failures,
-                NextAttempt = now + TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, failures))),
-            };
+            _objects[name] = Answered(name, state, status, now);
         }
         foreach (var gone in _objects.Keys.Where(name => !present.Contains(name)).ToList())
         {
             _objects.Remove(gone);
         }
+    }
+
+    /// <summary>
+    /// The version's state after BackfillCsv answered <paramref name="status"/>: delivered on a 2xx; otherwise due again
+    /// after the back-off, or, once <see cref="AnnounceOptions.MaxAttempts"/> deliveries failed, given up (and logged).
+    /// </summary>
+    private ObjectState Answered(string name, ObjectState state, int status, DateTimeOffset now)
+    {
+        if (status is >= 200 and < 300)
+        {
+            return state with { Delivered = true, Failures = 0 };
+        }
+        var failures = state.Failures + 1;
+        var generation = state.Object!.Generation;
+        if (failures >= announce.MaxAttempts)
+        {
+            logger.LogError("{Function} did not acknowledge {Object}#{Generation} in {Attempts} attempts (last answer {Status}; its error is "
+                + "logged above); the watcher gives up on this version. Fix the cause, then write the file again (or upload it: a new "
+                + "generation) or restart the stack, which announces every object the load_log has no row for",
+                FunctionName, ObjectUri(name), generation, failures, status);
+            return state with { Delivered = true, Failures = failures };
+        }
+        var wait = announce.Backoff.Delay(failures);
+        logger.LogWarning("{Function} answered {Status} for {Object}#{Generation} (attempt {Attempt} of {MaxAttempts}); retrying in {Wait}",
+            FunctionName, status, ObjectUri(name), generation, failures, announce.MaxAttempts, wait);
+        return state with { Failures = failures, NextAttempt = now + wait };
     }
 
     /// <summary>The load_log's (object, generation) pairs; none when it cannot be read (every object is then announced).</summary>
@@ -192,7 +210,7 @@ public sealed class LocalBucketWatcher(
     /// <summary>An object's version as the watcher knows it.</summary>
     /// <param name="File">The file version last seen.</param>
     /// <param name="Object">Its metadata record, once the version is complete; null while a dropped file may still be written.</param>
-    /// <param name="Delivered">Whether BackfillCsv acknowledged it (or the load_log had it at start).</param>
+    /// <param name="Delivered">Whether it is announced no more: BackfillCsv acknowledged it, the load_log had it at start, or every attempt failed.</param>
     /// <param name="Failures">Unacknowledged deliveries in a row.</param>
     /// <param name="NextAttempt">When it may be delivered next.</param>
     private sealed record ObjectState(ObjectFile File, StoredObject? Object, bool Delivered, int Failures, DateTimeOffset NextAttempt);

@@ -143,7 +143,7 @@ public sealed class LocalPubSub(
                     functionName, status, message.MessageId, attempt, delivery.MaxAttempts);
                 if (attempt < delivery.MaxAttempts)
                 {
-                    await Task.Delay(delivery.Backoff(attempt), clock, cancellationToken);
+                    await Task.Delay(delivery.Backoff.Delay(attempt), clock, cancellationToken);
                 }
             }
         }

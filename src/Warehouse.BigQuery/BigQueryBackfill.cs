@@ -114,9 +114,9 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
     internal Task<Job> LoadJobAsync(CsvLoad load, int attempt, CancellationToken cancellationToken) =>
         client.GetJobAsync(Job(load, LoadKind, attempt), cancellationToken);
 
-    /// <summary>Waits before the <paramref name="failures"/>-th retry of an upload request: 0.5 s, 1 s, 2 s, … at most 8 s.</summary>
+    /// <summary>Waits before the <paramref name="failures"/>-th retry of an upload request (<see cref="BigQueryOptions.Backoff"/>).</summary>
     internal Task BackOffAsync(int failures, CancellationToken cancellationToken) =>
-        Task.Delay(TimeSpan.FromMilliseconds(Math.Min(8000, 250 << Math.Min(failures, 6))), clock, cancellationToken);
+        Task.Delay(options.Backoff.Delay(failures), clock, cancellationToken);
 
     internal async Task WaitForSuccessAsync(Job job, string what, CancellationToken cancellationToken)
     {

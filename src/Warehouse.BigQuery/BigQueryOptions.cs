@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Pipeline.Warehouse.BigQuery.Rest;
+using Pipeline.Warehouse.Retries;
 using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.BigQuery;
@@ -41,8 +42,20 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
     /// <summary>The API's root outside emulator mode (a regional or private endpoint may replace it).</summary>
     public Uri ApiRoot { get; init; } = ProductionRoot;
 
-    /// <summary>The time one call may take, retries included; shorter than the event source's ack deadline.</summary>
+    /// <summary>
+    /// <c>BIGQUERY_RETRY_BUDGET_SECONDS</c>: the time one ingest delivery's writes may take, every call, retry and resend
+    /// included (<see cref="BigQueryWarehouse.WriteAsync"/> gives up then, and the function answers 5xx); also the
+    /// time any one call may take. Kept well inside the trigger's ack deadline (60 s), with 2 s to spare for the answer
+    /// (docs/architecture.md, Retries).
+    /// </summary>
     public TimeSpan RetryBudget { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// The wait between two attempts of anything this adapter retries: a call (inside the HTTP handler), insertAll
+    /// rows BigQuery did not take, an upload request. 200 ms after the first failure, doubling, at most 4 s, less up
+    /// to half at random.
+    /// </summary>
+    public Backoff Backoff { get; init; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(4));
 
     /// <summary>The REST v2 base the named client's requests are relative to (emulator or <see cref="ApiRoot"/>).</summary>
     public Uri ApiBase => new(EmulatorRoot ?? ApiRoot, "bigquery/v2/");

@@ -20,8 +20,8 @@ public static class BigQueryServiceCollectionExtensions
     /// <summary>
     /// Wires the BigQuery warehouse on <paramref name="options"/> as the <see cref="IWarehouse"/>: the named REST
     /// client (base <see cref="BigQueryOptions.ApiBase"/>, ADC tokens outside emulator mode, <see cref="BigQueryRetry"/>
-    /// within <see cref="BigQueryOptions.RetryBudget"/>); backfill's ports (<see cref="BigQueryBackfill"/>,
-    /// <see cref="GcsObjectSource"/>) and <see cref="CsvBackfill"/> over them. A
+    /// within <see cref="BigQueryOptions.RetryBudget"/>, waiting on the registered <see cref="TimeProvider"/>); backfill's
+    /// ports (<see cref="BigQueryBackfill"/>, <see cref="GcsObjectSource"/>) and <see cref="CsvBackfill"/> over them. A
     /// <see cref="TimeProvider"/>, <see cref="ITokenAccess"/> or <see cref="IObjectSource"/> registered before is kept.
     /// </summary>
     public static IServiceCollection AddBigQueryWarehouse(this IServiceCollection services, BigQueryOptions options)
@@ -39,7 +39,7 @@ public static class BigQueryServiceCollectionExtensions
         {
             http.AddHttpMessageHandler(provider => new GoogleAuthHandler(provider.GetRequiredService<ITokenAccess>()));
         }
-        http.AddResilienceHandler("bigquery-retry", pipeline => BigQueryRetry.Configure(pipeline, options.RetryBudget));
+        http.AddResilienceHandler("bigquery-retry", pipeline => BigQueryRetry.Configure(pipeline, options.RetryBudget, options.Backoff));
         services.AddSingleton<BigQueryRestClient>();
         services.AddSingleton<BigQueryBackfill>();
         services.AddSingleton<ILoadLog>(provider => provider.GetRequiredService<BigQueryBackfill>());

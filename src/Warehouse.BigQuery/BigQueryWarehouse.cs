@@ -12,10 +12,11 @@ namespace Pipeline.Warehouse.BigQuery;
 /// The production warehouse. Streaming writes go through <c>tabledata.insertAll</c> with <c>insertId = event_id</c>
 /// (BigQuery's de-duplication is best effort, which is why the query de-duplicates by event_id too); the
 /// UserContent query is one parameterised short query (<c>jobs.query</c>, a job only when BigQuery needs one). Backfill
-/// is not here: it is <see cref="CsvBackfill"/> over <see cref="BigQueryBackfill"/>.
+/// is not here: it is <see cref="CsvBackfill"/> over <see cref="BigQueryBackfill"/>. One write, every call, retry and
+/// resend of it, ends within <see cref="BigQueryOptions.RetryBudget"/> on <paramref name="clock"/>.
 /// </summary>
 public sealed class BigQueryWarehouse(
-    BigQueryRestClient client, BigQueryOptions options, ILogger<BigQueryWarehouse> logger) : IWarehouse
+    BigQueryRestClient client, BigQueryOptions options, TimeProvider clock, ILogger<BigQueryWarehouse> logger) : IWarehouse
 {
     private const int MaxRowsPerRequest = 500;
     private const int MaxBytesPerRequest = 9 * 1024 * 1024;
@@ -23,8 +24,29 @@ public sealed class BigQueryWarehouse(
 
     private readonly string _userContentSql = UserContentSql.BigQuery(BigQueryOptions.Sql(options.Interactions), BigQueryOptions.Sql(options.ContentMeta));
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Writes the batch (<see cref="IWarehouse.WriteAsync"/>) within <see cref="BigQueryOptions.RetryBudget"/>: one
+    /// deadline, started here, bounds every insertAll, its retries and the resends of rows BigQuery did not take, so
+    /// a BigQuery that keeps failing ends the delivery with <see cref="TimeoutException"/> (the function answers 5xx)
+    /// well before the trigger's ack deadline.
+    /// </summary>
     public async Task<WriteOutcome> WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(options.RetryBudget, clock);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await WriteWithinAsync(batch, bounded.Token);
+        }
+        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"BigQuery did not take the batch within BIGQUERY_RETRY_BUDGET_SECONDS ({options.RetryBudget.TotalSeconds:0.###} s), " +
+                "retries and resends included; the event source delivers it again", e);
+        }
+    }
+
+    private async Task<WriteOutcome> WriteWithinAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
         var refused = new List<IngestError>();
         refused.AddRange(await InsertRowsAsync(options.Interactions, batch.Interactions, r => r.EventId, s_interaction, batch.ReceivedAt, cancellationToken));
@@ -69,7 +91,8 @@ public sealed class BigQueryWarehouse(
 
     /// <summary>
     /// insertAll in chunks of ≤500 rows and ≤9 MB. Rows BigQuery calls <c>invalid</c> come back as dead letters;
-    /// rows it <c>stopped</c> (or failed transiently) are sent again, a few times at most.
+    /// rows it <c>stopped</c> (or failed transiently) are sent again after <see cref="BigQueryOptions.Backoff"/>'s
+    /// wait, <see cref="MaxResends"/> times at most.
     /// </summary>
     private async Task<List<(string InsertId, string Json, string Reason)>> InsertAsync<TRow>(
         TableReference table, IReadOnlyList<TRow> rows, Func<TRow, string> insertId, JsonRow<TRow> json, DateTime writeTime,
@@ -85,6 +108,10 @@ public sealed class BigQueryWarehouse(
                 if (attempt > MaxResends)
                 {
                     throw new BigQueryException(null, ["stopped"], $"insertAll into {table.TableId} kept refusing {pending.Count} rows");
+                }
+                if (attempt > 0)
+                {
+                    await Task.Delay(options.Backoff.Delay(attempt), clock, cancellationToken);
                 }
                 var response = await WithTableHint(() => client.InsertAllAsync(table, new InsertAllRequest(pending.Select(p => p.Insert).ToList()), cancellationToken));
                 var resend = new List<(TRow Row, InsertAllRow Insert)>();

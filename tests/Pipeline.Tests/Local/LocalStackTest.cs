@@ -18,7 +18,7 @@ public sealed class LocalStackTest : IAsyncDisposable
     {
         _stack = await LocalStackHost.StartAsync(services =>
         {
-            services.AddSingleton(new DeliveryOptions { MaxAttempts = 3, InitialBackoff = TimeSpan.FromMilliseconds(5) });
+            services.AddSingleton(new DeliveryOptions { MaxAttempts = 3, Backoff = new(TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(2)) });
             overrides?.Invoke(services);
         }, prepare);
         return _stack.Client;
@@ -129,7 +129,7 @@ public sealed class LocalStackTest : IAsyncDisposable
         // Back-offs of a minute and more, on the stack's clock, which the test moves instead of waiting for it.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var client = await StartAsync(services => services.AddSingleton<IWarehouse>(failing).AddSingleton<TimeProvider>(clock)
-            .AddSingleton(new DeliveryOptions { MaxAttempts = 3, InitialBackoff = TimeSpan.FromMinutes(1), MaxBackoff = TimeSpan.FromMinutes(2) }));
+            .AddSingleton(new DeliveryOptions { MaxAttempts = 3, Backoff = new(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)) }));
 
         var publishing = PublishAsync(client, "user-interaction", Messages.SeedInteraction);
         var deadline = DateTime.UtcNow.AddSeconds(20);

@@ -25,7 +25,7 @@ public sealed class PubSubGrpcTest : IAsyncDisposable
     {
         _stack = await LocalStackHost.StartOnLoopbackAsync(collection =>
         {
-            collection.AddSingleton(new DeliveryOptions { MaxAttempts = 3, InitialBackoff = TimeSpan.FromMilliseconds(5) });
+            collection.AddSingleton(new DeliveryOptions { MaxAttempts = 3, Backoff = new(TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(2)) });
             services?.Invoke(collection);
         });
         _channel = GrpcChannel.ForAddress($"http://{_stack.PubSubEmulatorHost}");

@@ -22,7 +22,7 @@ public sealed class TransientFaultTest(ITestOutputHelper output)
     {
         await using var stack = await LocalStackHost.StartAsync(services =>
         {
-            services.AddSingleton(new DeliveryOptions { MaxAttempts = 30, InitialBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(20) });
+            services.AddSingleton(new DeliveryOptions { MaxAttempts = 30, Backoff = new(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(20)) });
             services.AddSingleton(provider =>
                 new FaultyWarehouse(provider.GetRequiredService<DuckDbWarehouse>(), seed: 7, failBefore: 0.3, failAfter: 0.2, slow: 0.1));
             services.AddSingleton<IWarehouse>(provider => provider.GetRequiredService<FaultyWarehouse>());
