@@ -4,9 +4,10 @@ using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.Http;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
-using Pipeline.Events.Protobuf;
 using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
+using Pipeline.Functions.Framework;
+using Pipeline.Warehouse;
 
 namespace Pipeline.Eventarc;
 
@@ -67,7 +68,7 @@ public sealed record EventarcRequest(IReadOnlyDictionary<string, string> Headers
         };
         if (time is { } at)
         {
-            headers[Header(version.TimeAttribute)] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'");
+            headers[Header(version.TimeAttribute)] = Rfc3339.Microseconds(at);
         }
         if (subject is not null)
         {
