@@ -18,7 +18,10 @@ namespace Pipeline.Bench.Scenarios;
 /// <item>local: a Pub/Sub REST publish request as <c>topics.publish</c> receives it (base64 data), handed to the local
 /// stack's publish path, delivered to IngestInteraction and committed to DuckDB;</item>
 /// <item>production: the Eventarc binary-mode request IngestInteraction receives on Cloud Run, its rows sent by
-/// <c>insertAll</c> over loopback to <see cref="UploadSink"/> (which does no work), the BigQuery adapter as deployed.</item>
+/// <c>insertAll</c> over loopback to <see cref="UploadSink"/> (which does no work), the BigQuery adapter as deployed;</item>
+/// <item>function: the same request and adapter one event at a time, <c>insertAll</c> written to an in-process handler
+/// that answers success (no socket, no sink, no concurrency): the function's own work on the payload, which the
+/// two paths above bury under DuckDB's commits and loopback HTTP.</item>
 /// </list>
 /// Both include the process's own background work (DuckDB's writer, Kestrel, the GC) during the run.
 /// </summary>
@@ -32,6 +35,7 @@ public static class IngestCpuScenario
         var warmup = Math.Min(2000, events / 10);
         var local = await LocalAsync(events, warmup, workDir);
         var production = await ProductionAsync(events, warmup);
+        var function = await ProductionAsync(events, warmup, socket: false);
         var figures = new Dictionary<string, double>
         {
             ["events"] = events,
@@ -41,12 +45,15 @@ public static class IngestCpuScenario
             ["production_failures"] = production.Run.Failures,
             ["production_cpu_us_per_event"] = production.CpuMicroseconds / events,
             ["production_events_per_s"] = production.Run.PerSecond,
+            ["function_failures"] = function.Run.Failures,
+            ["function_cpu_us_per_event"] = function.CpuMicroseconds / events,
             ["peak_rss_mb"] = Rss.PeakMegabytes(),
         };
         return new BenchResult("ingest-cpu", figures,
         [
             Target.AtMost(figures, "local_failures", 0),
             Target.AtMost(figures, "production_failures", 0),
+            Target.AtMost(figures, "function_failures", 0),
         ], "process CPU time (user + system) per event; the figure to compare across a shared machine, not wall time");
     }
 
@@ -64,7 +71,7 @@ public static class IngestCpuScenario
         return await MeasureAsync(events, Publish);
     }
 
-    private static async Task<Measured> ProductionAsync(int events, int warmup)
+    private static async Task<Measured> ProductionAsync(int events, int warmup, bool socket = true)
     {
         await using var sink = await UploadSink.StartAsync();
         var services = new ServiceCollection()
@@ -74,6 +81,11 @@ public static class IngestCpuScenario
             .AddBigQueryWarehouse(new BigQueryOptions("bench", "ds", "EU") { EmulatorRoot = sink.Root, Interactions = new("bench", "ds", "user_interaction"),
                 ContentMeta = new("bench", "ds", "content_meta"), IngestErrors = new("bench", "ds", "ingest_errors"), LoadLog = new("bench", "ds", "load_log") })
             .AddFunctionTarget<IngestInteractionFunction>();
+        if (!socket)
+        {
+            services.AddHttpClient(Pipeline.Warehouse.BigQuery.Rest.BigQueryRestClient.HttpClientName)
+                .ConfigurePrimaryHttpMessageHandler(() => new InsertAllAccepted());
+        }
         await using var provider = services.BuildServiceProvider();
         var function = FunctionTarget.RequestDelegate<IngestInteractionFunction>();
         var requests = Enumerable.Range(0, events + warmup).Select(i => EventarcRequest.ForPubSubMessage("bench", "user-interaction",
@@ -87,17 +99,31 @@ public static class IngestCpuScenario
             await function(context);
             return context.Response.StatusCode == 200;
         }
-        await LoadDriver.RunAsync(warmup, Concurrency, i => Deliver(events + i));
-        return await MeasureAsync(events, Deliver);
+        var concurrency = socket ? Concurrency : 1;
+        await LoadDriver.RunAsync(warmup, concurrency, i => Deliver(events + i));
+        return await MeasureAsync(events, Deliver, concurrency);
     }
 
-    private static async Task<Measured> MeasureAsync(int events, Func<int, Task<bool>> send)
+    /// <summary>Answers every insertAll with success once its body is written (the client serializes it as it would for a socket).</summary>
+    private sealed class InsertAllAccepted : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await request.Content!.CopyToAsync(Stream.Null, cancellationToken);
+            return new HttpResponseMessage(System.Net.HttpStatusCode.OK)
+            {
+                Content = new StringContent("""{"kind":"bigquery#tableDataInsertAllResponse"}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+        }
+    }
+
+    private static async Task<Measured> MeasureAsync(int events, Func<int, Task<bool>> send, int concurrency = Concurrency)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         using var process = Process.GetCurrentProcess();
         var before = process.TotalProcessorTime;
-        var run = await LoadDriver.RunAsync(events, Concurrency, send);
+        var run = await LoadDriver.RunAsync(events, concurrency, send);
         process.Refresh();
         return new Measured(run, (process.TotalProcessorTime - before).TotalMicroseconds);
     }
