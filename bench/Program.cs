@@ -5,10 +5,11 @@ using Pipeline.Bench.Scenarios;
 using Pipeline.Bench.Scenarios.Query;
 using Spectre.Console;
 
-// dotnet run -c Release --project bench -- <ingest|freshness|backfill|backfill-bigquery|query|query-50m|coldstart|all> [--quick] [--out bench/results]
+// dotnet run -c Release --project bench -- <ingest|ingest-cpu|freshness|backfill|backfill-bigquery|query|query-50m|coldstart|all> [--quick] [--out bench/results]
 var scenarios = new Dictionary<string, Func<Sizes, string, Task<BenchResult>>>
 {
     ["ingest"] = IngestScenario.RunAsync,
+    ["ingest-cpu"] = IngestCpuScenario.RunAsync,
     ["freshness"] = FreshnessScenario.RunAsync,
     ["backfill"] = BackfillScenario.RunAsync,
     ["backfill-bigquery"] = BigQueryBackfillScenario.RunAsync,
@@ -114,7 +115,8 @@ namespace Pipeline.Bench
             var names = scenarios.Append("all").ToArray();
             var scenario = new Argument<string>("scenario")
             {
-                Description = "What to measure: ingest (events/s into IngestInteraction), freshness (publish to queryable), " +
+                Description = "What to measure: ingest (events/s into IngestInteraction), ingest-cpu (process CPU time per ingested event, in-process: " +
+                    "local publish to DuckDB, and the Eventarc request to insertAll), freshness (publish to queryable), " +
                     "backfill (CSV rows/s on DuckDB), backfill-bigquery (rows/s through the BigQuery upload path), query (UserContent " +
                     "over 10 M interactions in random and in time order: p50/p99, throughput at 32, against the seed's SQL), query-50m " +
                     "(the same at 10 M and 50 M: p50 growth, memory, start-up), coldstart (process start to first 200 of each function), or all (each in its own process)",

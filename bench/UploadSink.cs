@@ -70,12 +70,15 @@ public sealed class UploadSink : IAsyncDisposable
             await AnswerObjectAsync(context, path[(bucketAt + "/b/".Length)..], media: request.Query["alt"] == "media");
             return;
         }
-        var body = request.HasJsonContentType() ? await JsonNode.ParseAsync(request.Body) : null;
         if (request.Method == "POST" && path.EndsWith("/insertAll", StringComparison.Ordinal))
         {
+            // Read, not parsed: the sink's own work stays out of the client's figures.
+            await request.Body.CopyToAsync(Stream.Null);
             await context.Response.WriteAsync("""{"kind":"bigquery#tableDataInsertAllResponse"}""");
+            return;
         }
-        else if (request.Method == "POST" && path.StartsWith("/upload/", StringComparison.Ordinal))
+        var body = request.HasJsonContentType() ? await JsonNode.ParseAsync(request.Body) : null;
+        if (request.Method == "POST" && path.StartsWith("/upload/", StringComparison.Ordinal))
         {
             var id = Guid.NewGuid().ToString("N");
             _sessions[id] = body!;

@@ -1,8 +1,8 @@
 using CloudNative.CloudEvents;
-using Pipeline.Events.Protobuf;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 using Pipeline.Functions.Framework;
 using Pipeline.Functions.Hosting;
+using Pipeline.Ingestion;
 using Pipeline.Warehouse;
 using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.Rows;
@@ -35,15 +35,16 @@ public sealed class BackfillCsvFunction(
             logger.LogInformation("Ignored event {EventId}: type {EventType} is not {Expected}", cloudEvent.Id, cloudEvent.Type, EventTypes.ObjectFinalized);
             return;
         }
-        if (!CloudEventPayload.TryDecode<StorageObjectData>(cloudEvent, out var data, out var reason))
+        if (!CloudEventDecoding.TryDecode<StorageObjectData>(cloudEvent, ErrorSources.BackfillCsv, clock.GetUtcNow().UtcDateTime, out var data, out var deadLetter))
         {
-            await DeadLetterAsync(cloudEvent, reason, cancellationToken);
+            await DeadLetterAsync(cloudEvent, deadLetter, cancellationToken);
             return;
         }
         var (bucket, name, generation) = (data.Bucket, data.Name, data.Generation);
         if (bucket.Length == 0 || name.Length == 0 || generation <= 0)
         {
-            await DeadLetterAsync(cloudEvent, "the finalized object has no bucket, name or generation", cancellationToken);
+            await DeadLetterAsync(cloudEvent, CloudEventDecoding.DeadLetter(cloudEvent, ErrorSources.BackfillCsv, cloudEvent.Id ?? "",
+                "the finalized object has no bucket, name or generation", clock.GetUtcNow().UtcDateTime), cancellationToken);
             return;
         }
         if (options.TargetOf(name) is not { } target)
@@ -61,11 +62,9 @@ public sealed class BackfillCsvFunction(
     }
 
     /// <summary>A payload that is not a storage object: kept whole in the dead-letter table, then acknowledged.</summary>
-    private async Task DeadLetterAsync(CloudEvent cloudEvent, string reason, CancellationToken cancellationToken)
+    private async Task DeadLetterAsync(CloudEvent cloudEvent, IngestBatch deadLetter, CancellationToken cancellationToken)
     {
-        var payload = PayloadText.Of(CloudEventPayload.RawBytes(cloudEvent));
-        logger.LogWarning("Dead-lettered event {EventId}: {Reason}", cloudEvent.Id, reason);
-        await warehouse.WriteAsync(
-            MessageIngest.Undecodable(ErrorSources.BackfillCsv, cloudEvent.Id ?? "", payload, reason, clock.GetUtcNow().UtcDateTime), cancellationToken);
+        logger.LogWarning("Dead-lettered event {EventId}: {Reason}", cloudEvent.Id, deadLetter.Errors[0].Error);
+        await warehouse.WriteAsync(deadLetter, cancellationToken);
     }
 }

@@ -1,7 +1,5 @@
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
+using System.Buffers.Text;
 using Pipeline.Eventarc;
-using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 
 namespace Pipeline.Local.PubSub;
 
@@ -35,17 +33,17 @@ public sealed class LocalPubSub(
         {
             return refusal.ToHttpResult();
         }
-        var decoded = new List<PubsubMessage>(request?.Messages?.Count ?? 0);
+        var accepted = new List<OutgoingMessage>(request?.Messages?.Count ?? 0);
         foreach (var message in request?.Messages ?? [])
         {
-            if (!TryDecode(message, out var pubsubMessage, out var problem))
+            if (!TryAccept(message, out var outgoing, out var problem))
             {
                 // A missing topic answers 404 before a bad message answers 400, as Pub/Sub does.
                 return (topics.Exists(name) ? Invalid(problem) : PubSubRefusal.TopicNotFound(name)).ToHttpResult();
             }
-            decoded.Add(pubsubMessage);
+            accepted.Add(outgoing);
         }
-        var outcome = await PublishAsync(name, decoded);
+        var outcome = await PublishAsync(name, accepted);
         return outcome.Refusal?.ToHttpResult() ?? Results.Ok(new PublishResponse(outcome.MessageIds));
     }
 
@@ -55,7 +53,7 @@ public sealed class LocalPubSub(
     /// message without data or attributes (then nothing is published); otherwise the ids in request order, once each
     /// message was acknowledged by its function (its rows are durable) or kept in the dead-letter file.
     /// </summary>
-    public async Task<PublishOutcome> PublishAsync(TopicName topic, IReadOnlyList<PubsubMessage> messages)
+    public async Task<PublishOutcome> PublishAsync(TopicName topic, IReadOnlyList<OutgoingMessage> messages)
     {
         if (!topics.Exists(topic))
         {
@@ -65,7 +63,7 @@ public sealed class LocalPubSub(
         {
             return new PublishOutcome([], Invalid("The request contains no messages."));
         }
-        if (messages.Any(message => message.Data.IsEmpty && message.Attributes.Count == 0))
+        if (messages.Any(message => message.IsEmpty))
         {
             return new PublishOutcome([], Invalid("A message must have data or at least one attribute."));
         }
@@ -80,54 +78,58 @@ public sealed class LocalPubSub(
 
     private static PubSubRefusal Invalid(string message) => new(Grpc.Core.StatusCode.InvalidArgument, message);
 
-    private static bool TryDecode(PublishedMessage message, out PubsubMessage decoded, out string problem)
+    /// <summary>
+    /// A REST message as the event will carry it: its base64 data checked, not decoded (text that decodes but is not
+    /// in canonical form, such as one with line breaks, is written again canonically).
+    /// </summary>
+    private static bool TryAccept(PublishedMessage message, out OutgoingMessage accepted, out string problem)
     {
-        decoded = new PubsubMessage { OrderingKey = message.OrderingKey ?? "" };
+        accepted = null!;
         problem = "";
-        if (message.Data is { Length: > 0 } text)
+        var data = message.Data ?? "";
+        if (!Base64.IsValid(data, out var length))
         {
-            try
-            {
-                decoded.Data = ByteString.CopyFrom(Convert.FromBase64String(text));
-            }
-            catch (FormatException)
-            {
-                problem = "Invalid data in message: the data field must be base64.";
-                return false;
-            }
+            problem = "Invalid data in message: the data field must be base64.";
+            return false;
         }
-        if (message.Attributes is { } attributes)
+        if (data.Length != (length + 2) / 3 * 4)
         {
-            if (attributes.ContainsValue(null!))
-            {
-                problem = "Invalid attributes in message: every attribute value must be a string.";
-                return false;
-            }
-            decoded.Attributes.Add(attributes);
+            data = Convert.ToBase64String(Convert.FromBase64String(data));
         }
+        if (message.Attributes is { } attributes && attributes.ContainsValue(null!))
+        {
+            problem = "Invalid attributes in message: every attribute value must be a string.";
+            return false;
+        }
+        accepted = new OutgoingMessage(data,
+            message.Attributes ?? (IReadOnlyDictionary<string, string>)System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty, message.OrderingKey ?? "");
         return true;
     }
 
-    private PubsubMessage Stamp(PubsubMessage message)
+    /// <summary>A message with the id and publish time Pub/Sub gives it (microseconds, as Pub/Sub's own times).</summary>
+    private sealed record Published(OutgoingMessage Message, string MessageId, DateTimeOffset PublishTime);
+
+    private Published Stamp(OutgoingMessage message)
     {
-        var stamped = message.Clone();
-        stamped.MessageId = (_idBase + Interlocked.Increment(ref _sequence)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        stamped.PublishTime = Timestamp.FromDateTimeOffset(clock.GetUtcNow());
-        return stamped;
+        var now = clock.GetUtcNow();
+        return new Published(message,
+            (_idBase + Interlocked.Increment(ref _sequence)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond)));
     }
 
-    private async Task KeepUnheardAsync(TopicName topic, PubsubMessage message)
+    private async Task KeepUnheardAsync(TopicName topic, Published message)
     {
         await deadLetters.KeepAsync(new DeadLetteredMessage(
-            topic.Topic, message.MessageId, message.Data.ToBase64(), new Dictionary<string, string>(message.Attributes),
-            message.PublishTime.ToDateTimeOffset(), 0, 0, clock.GetUtcNow()), CancellationToken.None);
+            topic.Topic, message.MessageId, message.Message.Data, new Dictionary<string, string>(message.Message.Attributes),
+            message.PublishTime, 0, 0, clock.GetUtcNow()), CancellationToken.None);
         logger.LogWarning("Message {MessageId} on {Topic}, which no function is triggered by, was kept in {DeadLetterDir}",
             message.MessageId, topic, deadLetters.Directory);
     }
 
-    private async Task DeliverAsync(string project, string topic, string functionName, PubsubMessage message, CancellationToken cancellationToken)
+    private async Task DeliverAsync(string project, string topic, string functionName, Published message, CancellationToken cancellationToken)
     {
-        var request = EventarcRequest.ForPubSubMessage(project, topic, message, $"projects/{project}/subscriptions/eventarc-local-{topic}");
+        var request = EventarcRequest.ForPubSubMessage(project, topic, message.MessageId, message.PublishTime, message.Message.Data,
+            message.Message.Attributes, message.Message.OrderingKey, $"projects/{project}/subscriptions/eventarc-local-{topic}");
         var status = 0;
         var attempt = 0;
         try
@@ -152,8 +154,8 @@ public sealed class LocalPubSub(
             // Shutting down mid-delivery: keep the message rather than drop it.
         }
         await deadLetters.KeepAsync(new DeadLetteredMessage(
-            topic, message.MessageId, message.Data.ToBase64(), new Dictionary<string, string>(message.Attributes),
-            message.PublishTime.ToDateTimeOffset(), Math.Min(attempt, delivery.MaxAttempts), status, clock.GetUtcNow()), CancellationToken.None);
+            topic, message.MessageId, message.Message.Data, new Dictionary<string, string>(message.Message.Attributes),
+            message.PublishTime, Math.Min(attempt, delivery.MaxAttempts), status, clock.GetUtcNow()), CancellationToken.None);
         logger.LogError("Message {MessageId} on {Topic} was never acknowledged by {Function}; kept in {DeadLetterDir}",
             message.MessageId, topic, functionName, deadLetters.Directory);
     }

@@ -1,7 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Pipeline.Local.PubSub.V1;
-using EventMessage = Pipeline.Events.Protobuf.Cloud.PubSub.V1.PubsubMessage;
 
 namespace Pipeline.Local.PubSub;
 
@@ -20,12 +19,10 @@ public sealed class PublisherService(LocalPubSub pubSub, TopicRegistry topics) :
     public override async Task<V1.PublishResponse> Publish(V1.PublishRequest request, ServerCallContext context)
     {
         var name = Parse(request.Topic);
-        var messages = request.Messages.Select(message =>
-        {
-            var converted = new EventMessage { Data = message.Data, OrderingKey = message.OrderingKey };
-            converted.Attributes.Add(message.Attributes);
-            return converted;
-        }).ToList();
+        // The bytes in base64 once: the form the event carries them in.
+        var messages = request.Messages
+            .Select(message => new OutgoingMessage(message.Data.ToBase64(), new Dictionary<string, string>(message.Attributes), message.OrderingKey))
+            .ToList();
         var outcome = await pubSub.PublishAsync(name, messages);
         if (outcome.Refusal is { } refusal)
         {

@@ -1,12 +1,16 @@
+using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.Http;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
-using Pipeline.Events.Protobuf;
 using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
+using Pipeline.Functions.Framework;
+using Pipeline.Warehouse;
 
 namespace Pipeline.Eventarc;
 
@@ -26,21 +30,78 @@ public sealed record EventarcRequest(IReadOnlyDictionary<string, string> Headers
     /// <param name="topic">The topic's name.</param>
     /// <param name="message">The message, with its id.</param>
     /// <param name="subscription">The trigger's subscription, <c>projects/{project}/subscriptions/{name}</c>.</param>
-    public static EventarcRequest ForPubSubMessage(string project, string topic, PubsubMessage message, string subscription)
+    public static EventarcRequest ForPubSubMessage(string project, string topic, PubsubMessage message, string subscription) =>
+        ForPubSubMessage(project, topic, message.MessageId, message.PublishTime?.ToDateTimeOffset(), message.Data.ToBase64(),
+            message.Attributes, message.OrderingKey, subscription);
+
+    /// <summary>
+    /// The <c>messagePublished</c> event for one message whose data is already base64, as a publish request carries
+    /// it and as the event's JSON carries it: the text is written as is, never decoded and encoded again. The body is
+    /// the <c>MessagePublishedData</c> in protobuf's JSON form (default values left out); the publish time is written
+    /// in microseconds.
+    /// </summary>
+    /// <param name="project">The topic's project.</param>
+    /// <param name="topic">The topic's name.</param>
+    /// <param name="messageId">The message's id.</param>
+    /// <param name="publishTime">When it was published, if known.</param>
+    /// <param name="base64Data">Its data in base64; empty for none.</param>
+    /// <param name="attributes">Its attributes.</param>
+    /// <param name="orderingKey">Its ordering key; empty for none.</param>
+    /// <param name="subscription">The trigger's subscription, <c>projects/{project}/subscriptions/{name}</c>.</param>
+    public static EventarcRequest ForPubSubMessage(string project, string topic, string messageId, DateTimeOffset? publishTime,
+        string base64Data, IEnumerable<KeyValuePair<string, string>> attributes, string orderingKey, string subscription)
     {
-        if (message.MessageId is not { Length: > 0 })
+        if (messageId is not { Length: > 0 })
         {
-            throw new ArgumentException("The message needs an id.", nameof(message));
+            throw new ArgumentException("The message needs an id.", nameof(messageId));
         }
-        var data = new MessagePublishedData { Message = message, Subscription = subscription };
+        var body = new ArrayBufferWriter<byte>(256 + base64Data.Length);
+        using (var json = new Utf8JsonWriter(body, s_bodyWriter))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("message");
+            if (base64Data.Length > 0)
+            {
+                json.WriteString("data", base64Data);
+            }
+            var first = true;
+            foreach (var (name, value) in attributes)
+            {
+                if (first)
+                {
+                    json.WriteStartObject("attributes");
+                    first = false;
+                }
+                json.WriteString(name, value);
+            }
+            if (!first)
+            {
+                json.WriteEndObject();
+            }
+            json.WriteString("messageId", messageId);
+            if (publishTime is { } at)
+            {
+                json.WriteString("publishTime", Rfc3339.Microseconds(at));
+            }
+            if (orderingKey.Length > 0)
+            {
+                json.WriteString("orderingKey", orderingKey);
+            }
+            json.WriteEndObject();
+            json.WriteString("subscription", subscription);
+            json.WriteEndObject();
+        }
         return Create(
-            id: message.MessageId,
+            id: messageId,
             type: EventTypes.MessagePublished,
             source: $"//pubsub.googleapis.com/projects/{project}/topics/{topic}",
-            time: message.PublishTime?.ToDateTimeOffset(),
+            time: publishTime,
             subject: null,
-            body: data);
+            body: body.WrittenSpan.ToArray());
     }
+
+    /// <summary>Base64 and names written as they are; what JSON requires escaped still is.</summary>
+    private static readonly JsonWriterOptions s_bodyWriter = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The <c>object.v1.finalized</c> event for a Cloud Storage object, as an Eventarc storage trigger sends it.</summary>
     /// <param name="storageObject">The object's metadata.</param>
@@ -52,10 +113,10 @@ public sealed record EventarcRequest(IReadOnlyDictionary<string, string> Headers
             source: $"//storage.googleapis.com/projects/_/buckets/{storageObject.Bucket}",
             time: (storageObject.Updated ?? storageObject.TimeCreated)?.ToDateTimeOffset(),
             subject: $"objects/{storageObject.Name}",
-            body: storageObject);
+            body: Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(storageObject)));
 
     /// <summary>Binary content mode: each attribute in its <c>ce-</c> header, encoded as the CloudEvents HTTP binding says.</summary>
-    private static EventarcRequest Create(string id, string type, string source, DateTimeOffset? time, string? subject, IMessage body)
+    private static EventarcRequest Create(string id, string type, string source, DateTimeOffset? time, string? subject, byte[] body)
     {
         var version = CloudEventsSpecVersion.V1_0;
         var headers = new Dictionary<string, string>
@@ -67,13 +128,13 @@ public sealed record EventarcRequest(IReadOnlyDictionary<string, string> Headers
         };
         if (time is { } at)
         {
-            headers[Header(version.TimeAttribute)] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'");
+            headers[Header(version.TimeAttribute)] = Rfc3339.Microseconds(at);
         }
         if (subject is not null)
         {
             headers[Header(version.SubjectAttribute)] = HttpUtilities.EncodeHeaderValue(subject);
         }
-        return new EventarcRequest(headers, Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(body)));
+        return new EventarcRequest(headers, body);
     }
 
     private static string Header(CloudEventAttribute attribute) => HttpUtilities.HttpHeaderPrefix + attribute.Name;

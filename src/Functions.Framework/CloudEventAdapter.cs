@@ -1,5 +1,4 @@
 using CloudNative.CloudEvents;
-using CloudNative.CloudEvents.SystemTextJson;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -7,19 +6,20 @@ namespace Pipeline.Functions.Framework;
 
 /// <summary>
 /// Serves an untyped <see cref="ICloudEventFunction"/> over HTTP: 400 when the request is not a CloudEvent, 200 when
-/// the function returns, 500 when it throws (so the event source redelivers). Data that is not the JSON its content
-/// type claims reaches the function as the bytes that carried it, so the function can keep it.
+/// the function returns, 500 when it throws (so the event source redelivers). A binary-mode or push body reaches the
+/// function as the bytes that carried it, not parsed: the function decodes its payload once, and keeps what does not
+/// decode.
 /// </summary>
 /// <typeparam name="TFunction">The function type (one adapter type per function, so that one container can host several).</typeparam>
 public sealed class CloudEventAdapter<TFunction>(TFunction function, CloudEventRequestReader reader, ILogger<TFunction> logger)
     : IHttpFunction where TFunction : ICloudEventFunction
 {
-    private static readonly CloudEventFormatter s_formatter = new JsonEventFormatter();
+    private static readonly CloudEventFormatter s_formatter = new RawDataFormatter();
 
     /// <inheritdoc />
     public async Task HandleAsync(HttpContext context)
     {
-        if (await CloudEventResponses.ReadAsync(context, reader, s_formatter, keepUndecodableData: true, logger) is not { } cloudEvent)
+        if (await CloudEventResponses.ReadAsync(context, reader, s_formatter, logger) is not { } cloudEvent)
         {
             return;
         }
@@ -46,7 +46,7 @@ public sealed class CloudEventAdapter<TFunction, TData>(TFunction function, Clou
     /// <inheritdoc />
     public async Task HandleAsync(HttpContext context)
     {
-        if (await CloudEventResponses.ReadAsync(context, reader, s_formatter, keepUndecodableData: false, logger) is not { } cloudEvent)
+        if (await CloudEventResponses.ReadAsync(context, reader, s_formatter, logger) is not { } cloudEvent)
         {
             return;
         }
@@ -64,11 +64,11 @@ public sealed class CloudEventAdapter<TFunction, TData>(TFunction function, Clou
 internal static class CloudEventResponses
 {
     public static async Task<CloudEvent?> ReadAsync(
-        HttpContext context, CloudEventRequestReader reader, CloudEventFormatter formatter, bool keepUndecodableData, ILogger logger)
+        HttpContext context, CloudEventRequestReader reader, CloudEventFormatter formatter, ILogger logger)
     {
         try
         {
-            return await reader.ReadAsync(context.Request, formatter, keepUndecodableData, context.RequestAborted);
+            return await reader.ReadAsync(context.Request, formatter, context.RequestAborted);
         }
         catch (CloudEventBindingException e)
         {

@@ -20,14 +20,12 @@ public sealed class CloudEventRequestReader
 
     /// <summary>Reads the request as a CloudEvent whose data <paramref name="formatter"/> decodes.</summary>
     /// <param name="request">The HTTP request.</param>
-    /// <param name="formatter">Decodes the data (and, in structured mode, the whole event).</param>
-    /// <param name="keepUndecodableData">
-    /// When the formatter cannot decode a binary-mode or push body, keep the bytes as the data (the function judges
-    /// them) instead of refusing the request.
+    /// <param name="formatter">
+    /// Decodes the data (and, in structured mode, the whole event); data it cannot decode is a
+    /// <see cref="CloudEventBindingException"/>. The untyped adapter's formatter decodes nothing: the body's bytes are the data.
     /// </param>
     /// <param name="cancellationToken">Cancelled when the request is aborted.</param>
-    public async Task<CloudEvent> ReadAsync(
-        HttpRequest request, CloudEventFormatter formatter, bool keepUndecodableData, CancellationToken cancellationToken)
+    public async Task<CloudEvent> ReadAsync(HttpRequest request, CloudEventFormatter formatter, CancellationToken cancellationToken)
     {
         var contentType = ParseContentType(request.ContentType);
         var mediaType = contentType?.MediaType ?? "";
@@ -38,7 +36,7 @@ public sealed class CloudEventRequestReader
         var body = await ReadBodyAsync(request, cancellationToken);
         if (request.Headers.ContainsKey(HttpUtilities.SpecVersionHttpHeader))
         {
-            return ReadBinaryMode(request, body, formatter, keepUndecodableData);
+            return ReadBinaryMode(request, body, formatter);
         }
         if (mediaType.StartsWith("application/cloudevents", StringComparison.OrdinalIgnoreCase))
         {
@@ -47,7 +45,7 @@ public sealed class CloudEventRequestReader
         if (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
         {
             var pushed = PubSubPushEnvelope.ToCloudEvent(body, request.Path.Value);
-            DecodeData(body, pushed, formatter, keepUndecodableData);
+            DecodeData(body, pushed, formatter);
             return pushed;
         }
         throw new CloudEventBindingException(
@@ -55,7 +53,7 @@ public sealed class CloudEventRequestReader
     }
 
     private static CloudEvent ReadBinaryMode(
-        HttpRequest request, ReadOnlyMemory<byte> body, CloudEventFormatter formatter, bool keepUndecodableData)
+        HttpRequest request, ReadOnlyMemory<byte> body, CloudEventFormatter formatter)
     {
         var specVersion = request.Headers[HttpUtilities.SpecVersionHttpHeader].ToString();
         var version = CloudEventsSpecVersion.FromVersionId(specVersion)
@@ -75,7 +73,7 @@ public sealed class CloudEventRequestReader
             {
                 cloudEvent.DataContentType = request.ContentType;
             }
-            DecodeData(body, cloudEvent, formatter, keepUndecodableData);
+            DecodeData(body, cloudEvent, formatter);
             return cloudEvent.Validate();
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or JsonException or FormatException)
@@ -84,12 +82,8 @@ public sealed class CloudEventRequestReader
         }
     }
 
-    /// <summary>
-    /// The data of an event whose attributes are valid. When it is not what the formatter expects and
-    /// <paramref name="keepUndecodableData"/> is set, that is the function's to judge (and to dead-letter), not a
-    /// malformed request: the bytes are kept.
-    /// </summary>
-    private static void DecodeData(ReadOnlyMemory<byte> body, CloudEvent cloudEvent, CloudEventFormatter formatter, bool keepUndecodableData)
+    /// <summary>The data of an event whose attributes are valid, as the formatter decodes it.</summary>
+    private static void DecodeData(ReadOnlyMemory<byte> body, CloudEvent cloudEvent, CloudEventFormatter formatter)
     {
         if (body.IsEmpty)
         {
@@ -101,11 +95,7 @@ public sealed class CloudEventRequestReader
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            if (!keepUndecodableData)
-            {
-                throw new CloudEventBindingException($"The CloudEvent's data cannot be decoded: {e.Message}", e);
-            }
-            cloudEvent.Data = body.ToArray();
+            throw new CloudEventBindingException($"The CloudEvent's data cannot be decoded: {e.Message}", e);
         }
     }
 
@@ -121,24 +111,45 @@ public sealed class CloudEventRequestReader
         }
     }
 
+    /// <summary>
+    /// The body, read once into one array: sized by Content-Length when there is one (so the array is exactly the
+    /// body, which the untyped adapter hands over as is), grown when the body goes on.
+    /// </summary>
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
             throw new PayloadTooLargeException(request.ContentLength.Value);
         }
-        using var buffer = new MemoryStream(request.ContentLength is > 0 ? (int)request.ContentLength : 1024);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        var buffer = new byte[request.ContentLength is > 0 ? (int)request.ContentLength : 1024];
+        var length = 0;
+        byte[]? probe = null;
+        while (true)
         {
-            if (buffer.Length + read > MaxBodyBytes)
+            if (length == buffer.Length)
             {
-                throw new PayloadTooLargeException(buffer.Length + read);
+                // Full: the body ends here, or it goes on and the array grows.
+                probe ??= new byte[1];
+                if (await request.Body.ReadAsync(probe, cancellationToken) == 0)
+                {
+                    break;
+                }
+                if (length + 1 > MaxBodyBytes)
+                {
+                    throw new PayloadTooLargeException(length + 1);
+                }
+                Array.Resize(ref buffer, (int)Math.Min(buffer.Length * 2L, MaxBodyBytes));
+                buffer[length++] = probe[0];
+                continue;
             }
-            buffer.Write(chunk, 0, read);
+            var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+            length += read;
         }
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        return buffer.AsMemory(0, length);
     }
 
     private static ContentType? ParseContentType(string? header)

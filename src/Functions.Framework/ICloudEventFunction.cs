@@ -9,7 +9,10 @@ namespace Pipeline.Functions.Framework;
 public interface ICloudEventFunction
 {
     /// <summary>Handles one event.</summary>
-    /// <param name="cloudEvent">The event. Its data is a <c>JsonElement</c> when it was JSON, else the bytes that carried it.</param>
+    /// <param name="cloudEvent">
+    /// The event. Its data is the bytes of the request body (binary mode, Pub/Sub push), or a <c>JsonElement</c> when
+    /// it came inside a structured-mode event.
+    /// </param>
     /// <param name="cancellationToken">Cancelled when the request is aborted.</param>
     Task HandleAsync(CloudEvent cloudEvent, CancellationToken cancellationToken);
 }

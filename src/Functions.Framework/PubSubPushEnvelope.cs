@@ -8,15 +8,13 @@ namespace Pipeline.Functions.Framework;
 
 /// <summary>
 /// Converts a raw Pub/Sub push request body <c>{"message": {...}, "subscription": "..."}</c> into the
-/// <c>google.cloud.pubsub.topic.v1.messagePublished</c> CloudEvent Eventarc would have sent.
+/// <see cref="EventTypes.MessagePublished"/> CloudEvent Eventarc would have sent.
 /// The topic comes from the request path when it reads <c>projects/{p}/topics/{t}</c>. The data is left to the
 /// formatter: the envelope itself is a <c>MessagePublishedData</c>.
 /// </summary>
 internal static partial class PubSubPushEnvelope
 {
     private static readonly ImmutableArray<string> s_legacyKeys = ["data", "context", "eventId", "eventType", "timestamp", "params", "domain"];
-
-    private const string MessagePublishedType = "google.cloud.pubsub.topic.v1.messagePublished";
 
     public static CloudEvent ToCloudEvent(ReadOnlyMemory<byte> body, string? requestPath)
     {
@@ -59,7 +57,7 @@ internal static partial class PubSubPushEnvelope
         var cloudEvent = new CloudEvent(CloudEventsSpecVersion.V1_0)
         {
             Id = messageId.GetString(),
-            Type = MessagePublishedType,
+            Type = EventTypes.MessagePublished,
             Source = new Uri("//pubsub.googleapis.com/" + topicPath, UriKind.RelativeOrAbsolute),
             DataContentType = "application/json",
         };

@@ -1,6 +1,6 @@
 using CloudNative.CloudEvents;
 using Microsoft.Extensions.Logging;
-using Pipeline.Events.Protobuf;
+using Pipeline.Functions.Framework;
 using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 using Pipeline.Warehouse;
 using Pipeline.Warehouse.Ingest;
@@ -30,16 +30,14 @@ public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, IL
     {
         var receivedAt = clock.GetUtcNow().UtcDateTime;
         var batch = cloudEvent.Type != EventTypes.MessagePublished
-            ? Undecodable($"event type '{cloudEvent.Type}' is not {EventTypes.MessagePublished}")
-            : !CloudEventPayload.TryDecode<MessagePublishedData>(cloudEvent, out var data, out var reason)
-                ? Undecodable(reason)
+            ? CloudEventDecoding.DeadLetter(cloudEvent, source, EventId(cloudEvent, null),
+                $"event type '{cloudEvent.Type}' is not {EventTypes.MessagePublished}", receivedAt)
+            : !CloudEventDecoding.TryDecode<MessagePublishedData>(cloudEvent, source, receivedAt, out var data, out var deadLetter)
+                ? deadLetter
                 : data.Message is not { } message
-                    ? Undecodable("data has no 'message'", data)
+                    ? CloudEventDecoding.DeadLetter(cloudEvent, source, EventId(cloudEvent, data), "data has no 'message'", receivedAt)
                     : MessageIngest.ToBatch(kind, source, EventId(cloudEvent, data), message.Data.Memory, receivedAt);
         await WriteAsync(source, cloudEvent, batch, cancellationToken);
-
-        IngestBatch Undecodable(string why, MessagePublishedData? decoded = null) =>
-            MessageIngest.Undecodable(source, EventId(cloudEvent, decoded), RawData(cloudEvent), why, receivedAt);
     }
 
     private async Task WriteAsync(string source, CloudEvent cloudEvent, IngestBatch batch, CancellationToken cancellationToken)
@@ -66,6 +64,4 @@ public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, IL
 
     private static string EventId(CloudEvent cloudEvent, MessagePublishedData? data) =>
         data?.Message?.MessageId is { Length: > 0 } messageId ? messageId : cloudEvent.Id ?? "";
-
-    private static string RawData(CloudEvent cloudEvent) => PayloadText.Of(CloudEventPayload.RawBytes(cloudEvent));
 }

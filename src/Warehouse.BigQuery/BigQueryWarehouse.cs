@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Pipeline.Warehouse.Backfill;
@@ -99,8 +101,8 @@ public sealed class BigQueryWarehouse(
         CancellationToken cancellationToken)
     {
         var refused = new List<(string InsertId, string Json, string Reason)>();
-        var at = Values.Timestamp(writeTime);
-        foreach (var chunk in Chunks(rows.Select(r => (Row: r, Insert: new InsertAllRow(insertId(r), json.Of(r, at)))).ToList()))
+        var serialized = json.Of(rows, Values.Timestamp(writeTime));
+        foreach (var chunk in Chunks(rows.Select((r, i) => (Row: r, Insert: new InsertAllRow(insertId(r), serialized[i]))).ToList()))
         {
             var pending = chunk;
             for (var attempt = 0; pending.Count > 0; attempt++)
@@ -125,7 +127,7 @@ public sealed class BigQueryWarehouse(
                     }
                     else
                     {
-                        refused.Add((row.Insert.InsertId!, JsonSerializer.Serialize(row.Insert.Json, BigQueryJson.Default.Options),
+                        refused.Add((row.Insert.InsertId!, Encoding.UTF8.GetString(row.Insert.Json.Span),
                             $"{table.TableId} refused the row: {invalid.Location} {invalid.Message}".Trim()));
                     }
                 }
@@ -141,7 +143,7 @@ public sealed class BigQueryWarehouse(
         var bytes = 0;
         foreach (var row in rows)
         {
-            var size = JsonSerializer.SerializeToUtf8Bytes(row.Insert.Json, BigQueryJson.Default.Options).Length + 64;
+            var size = row.Insert.Json.Length + 64;
             if (chunk.Count > 0 && (chunk.Count == MaxRowsPerRequest || bytes + size > MaxBytesPerRequest))
             {
                 yield return chunk;
@@ -158,25 +160,47 @@ public sealed class BigQueryWarehouse(
     }
 
     /// <summary>
-    /// A table's insertAll row: each column by name, in order, NULL as null; INT64 as a decimal string (exact past
-    /// 2^53), TIMESTAMP as RFC 3339 UTC µs, the write-time columns the batch's time.
+    /// A table's insertAll rows, each serialized once to UTF-8 (its size is its length; the request writes these
+    /// bytes): each column by name, in order, NULL as null; INT64 as a decimal string (exact past 2^53), TIMESTAMP as
+    /// RFC 3339 UTC µs, the write-time columns the batch's time.
     /// </summary>
     private sealed class JsonRow<TRow>(Table<TRow> table)
     {
-        private readonly (string Name, Func<TRow, object?>? Value)[] _cells = [.. table.Columns.Select(c => (c.Name, Cell(c)))];
+        private readonly (JsonEncodedText Name, Action<Utf8JsonWriter, TRow>? Value)[] _cells =
+            [.. table.Columns.Select(c => (JsonEncodedText.Encode(c.Name), Cell(c)))];
 
-        public Dictionary<string, object?> Of(TRow row, string writeTime)
+        /// <summary>The rows' JSON objects, in order, written by one writer.</summary>
+        public ReadOnlyMemory<byte>[] Of(IReadOnlyList<TRow> rows, string writeTime)
         {
-            var json = new Dictionary<string, object?>(_cells.Length);
-            foreach (var (name, value) in _cells)
+            var serialized = new ReadOnlyMemory<byte>[rows.Count];
+            var buffer = new ArrayBufferWriter<byte>(256);
+            using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = BigQueryJson.Default.Options.Encoder });
+            for (var i = 0; i < rows.Count; i++)
             {
-                json[name] = value is null ? writeTime : value(row);
+                buffer.ResetWrittenCount();
+                json.Reset(buffer);
+                json.WriteStartObject();
+                foreach (var (name, value) in _cells)
+                {
+                    json.WritePropertyName(name);
+                    if (value is null)
+                    {
+                        json.WriteStringValue(writeTime);
+                    }
+                    else
+                    {
+                        value(json, rows[i]);
+                    }
+                }
+                json.WriteEndObject();
+                json.Flush();
+                serialized[i] = buffer.WrittenSpan.ToArray();
             }
-            return json;
+            return serialized;
         }
 
-        /// <summary>A column's JSON value from a row; null for a write-time column.</summary>
-        private static Func<TRow, object?>? Cell(Column<TRow> column)
+        /// <summary>Writes a column's JSON value from a row; null for a write-time column.</summary>
+        private static Action<Utf8JsonWriter, TRow>? Cell(Column<TRow> column)
         {
             if (column.IsWriteTime)
             {
@@ -185,16 +209,39 @@ public sealed class BigQueryWarehouse(
             switch (column.Type)
             {
                 case ColumnType.String:
-                    return column.StringOf!;
+                    var text = column.StringOf!;
+                    return (json, row) => WriteOrNull(json, text(row));
                 case ColumnType.Int64:
                     var int64 = column.Int64Of!;
-                    return row => int64(row) is { } value ? Values.Int64(value) : null;
+                    return (json, row) => WriteOrNull(json, int64(row) is { } value ? Values.Int64(value) : null);
                 case ColumnType.Float64:
                     var float64 = column.Float64Of!;
-                    return row => float64(row);
+                    return (json, row) =>
+                    {
+                        if (float64(row) is { } value)
+                        {
+                            json.WriteNumberValue(value);
+                        }
+                        else
+                        {
+                            json.WriteNullValue();
+                        }
+                    };
                 default:
                     var timestamp = column.TimestampOf!;
-                    return row => timestamp(row) is { } value ? Values.Timestamp(value) : null;
+                    return (json, row) => WriteOrNull(json, timestamp(row) is { } value ? Values.Timestamp(value) : null);
+            }
+        }
+
+        private static void WriteOrNull(Utf8JsonWriter json, string? value)
+        {
+            if (value is null)
+            {
+                json.WriteNullValue();
+            }
+            else
+            {
+                json.WriteStringValue(value);
             }
         }
     }

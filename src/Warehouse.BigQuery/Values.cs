@@ -9,7 +9,7 @@ internal static partial class Values
 {
     public static string Int64(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    public static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    public static string Timestamp(DateTime utc) => Rfc3339.Microseconds(utc);
 
     public static QueryParameter Parameter(string name, long value) => new(name, new("INT64"), new(Int64(value)));
 

@@ -42,8 +42,24 @@ public sealed record JobReference(string ProjectId, string JobId, string? Locati
 
 /// <summary>One row of a <c>tabledata.insertAll</c> request.</summary>
 /// <param name="InsertId">The key BigQuery de-duplicates retried inserts on, best effort (the row's event id).</param>
-/// <param name="Json">The row's values by column name.</param>
-public sealed record InsertAllRow(string? InsertId, IReadOnlyDictionary<string, object?> Json);
+/// <param name="Json">
+/// The row's values by column name: a JSON object in UTF-8, serialized once by the caller (who sizes the request by
+/// these bytes) and written into the request as is.
+/// </param>
+public sealed record InsertAllRow(string? InsertId, [property: JsonConverter(typeof(Utf8JsonObjectConverter))] ReadOnlyMemory<byte> Json);
+
+/// <summary>Writes a JSON value that is already UTF-8 JSON as is; reads one back as its UTF-8 text.</summary>
+internal sealed class Utf8JsonObjectConverter : JsonConverter<ReadOnlyMemory<byte>>
+{
+    public override ReadOnlyMemory<byte> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        return System.Text.Encoding.UTF8.GetBytes(document.RootElement.GetRawText());
+    }
+
+    public override void Write(Utf8JsonWriter writer, ReadOnlyMemory<byte> value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.Span, skipInputValidation: true);
+}
 
 /// <summary>A <c>tabledata.insertAll</c> request: rows streamed into one table.</summary>
 /// <param name="Rows">The rows to insert.</param>

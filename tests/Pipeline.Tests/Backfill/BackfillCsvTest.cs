@@ -216,6 +216,22 @@ public sealed class BackfillCsvTest : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UndecodableEvent_IsAcknowledgedAndDeadLetteredWithItsRawBytes()
+    {
+        var body = "{\"bucket\":\"dumps\",\"name\":\""u8.ToArray().Concat(new byte[] { 0xA1 }).Concat("\"}"u8.ToArray()).ToArray();
+        var request = Finalized("user_interaction/u.csv", 100) with { Body = body };
+
+        var response = await _server.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var error = Assert.Single(await _store.ErrorsAsync());
+        Assert.Equal(("BackfillCsv", $"{Bucket}/user_interaction/u.csv/100", "base64:" + Convert.ToBase64String(body)),
+            (error.Source, error.EventId, error.Payload));
+        Assert.StartsWith("data is not a StorageObjectData", error.Error);
+        Assert.Empty(await LoadLogAsync());
+    }
+
+    [Fact]
     public async Task MissingObject_IsAFailedLoad()
     {
         var response = await _server.SendAsync(Finalized("user_interaction/nope.csv", 100));

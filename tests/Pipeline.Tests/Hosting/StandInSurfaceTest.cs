@@ -21,7 +21,7 @@ public sealed partial class StandInSurfaceTest
         typeof(IHttpFunction).Assembly,
         typeof(FunctionHost).Assembly,
         typeof(FunctionTestServer<>).Assembly,
-        typeof(EventTypes).Assembly,
+        typeof(CloudEventPayload).Assembly,
     ];
 
     private static readonly Type[] s_payloads =

@@ -1,7 +1,9 @@
-namespace Pipeline.Events.Protobuf;
+namespace Pipeline.Functions.Framework;
 
 /// <summary>
-/// The CloudEvent types this product consumes. Ours: the official package spells them only in its documentation.
+/// The CloudEvent types this product consumes, spelled once: the Pub/Sub push envelope is read as a
+/// <see cref="MessagePublished"/> event here, and the functions and the platform stand-in name them from here. Ours:
+/// the official packages spell them only in their documentation.
 /// </summary>
 public static class EventTypes
 {
