@@ -235,20 +235,3 @@ public abstract class WarehouseConformance : IAsyncLifetime
         Assert.Equal(new Dictionary<string, long> { ["romance"] = 2, ["drama"] = 1 }, await CountsAsync(7, DateOnly.FromDateTime(s_day)));
     }
 }
-
-/// <summary>The cases on the embedded engine.</summary>
-public sealed class DuckDbConformanceTest : WarehouseConformance
-{
-    protected override Task<IWarehouseUnderTest> CreateAsync(TimeProvider clock) => Task.FromResult<IWarehouseUnderTest>(new DuckDbUnderTest(clock));
-}
-
-/// <summary>
-/// The cases on the BigQuery adapter, against a fake whose SQL GoogleSQL's reference engine executes. Every case runs:
-/// the adapter sends no procedural script (no DECLARE or IF), only statements ZetaSQL evaluates one by one. Not
-/// covered this way: insertId de-duplication (best effort in BigQuery, none in the fake) and the streaming buffer.
-/// </summary>
-[Collection(ZetaSqlCollection.Name)]
-public sealed class BigQueryConformanceTest(ZetaSqlEngine engine) : WarehouseConformance
-{
-    protected override Task<IWarehouseUnderTest> CreateAsync(TimeProvider clock) => BigQueryUnderTest.StartAsync(engine, clock);
-}
