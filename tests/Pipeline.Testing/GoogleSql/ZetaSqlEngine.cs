@@ -50,7 +50,7 @@ public sealed class ZetaSqlEngine : IAsyncLifetime
         if (!Directory.Exists(package))
         {
             throw new InvalidOperationException(
-                $"ZetaSQL is not installed: {package} is missing. Building Pipeline.Tests runs `npm ci` in tests/zetasql; run it there by hand if the build was skipped.");
+                $"ZetaSQL is not installed: {package} is missing. Building Pipeline.GoogleTests runs `npm ci` in tests/zetasql; run it there by hand if the build was skipped.");
         }
         var start = new ProcessStartInfo("node")
         {
