@@ -8,6 +8,8 @@ using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 using Pipeline.Functions.Testing;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse;
+using Pipeline.Warehouse.Backfill;
+using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Backfill;
 
@@ -40,9 +42,9 @@ public sealed class BackfillCsvTest : IAsyncLifetime
         var status = await FinalizeAsync("user_interaction/a.csv", $"{header}\n{row}\n");
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var rows = await _store.QueryAsync("SELECT event_id, user_id, content_id, read_percent, updated_at FROM user_interaction");
-        Assert.Equal([$"gs://{Bucket}/user_interaction/a.csv#100:2", 7L, 12L, 95.0, new DateTime(2022, 3, 27)], Assert.Single(rows));
-        Assert.Equal(["loaded", 1L, 0L], (await LoadLogAsync()).Single()[..3]);
+        var stored = Assert.Single(await _store.InteractionsAsync());
+        Assert.Equal(new Interaction($"gs://{Bucket}/user_interaction/a.csv#100:2", 7L, 12L, 95.0, new DateTime(2022, 3, 27)), stored.Row);
+        Assert.Equal(("loaded", 1L, 0L), Counts((await LoadLogAsync()).Single()));
     }
 
     [Fact]
@@ -52,8 +54,8 @@ public sealed class BackfillCsvTest : IAsyncLifetime
 
         Assert.Equal(0, await _store.CountAsync("user_interaction"));
         var log = (await LoadLogAsync()).Single();
-        Assert.Equal(["failed", 0L, 0L], log[..3]);
-        Assert.StartsWith("missing required column 'read_percent'", (string)log[3]!);
+        Assert.Equal(("failed", 0L, 0L), Counts(log));
+        Assert.StartsWith("missing required column 'read_percent'", log.Error!);
     }
 
     [Fact]
@@ -78,7 +80,7 @@ public sealed class BackfillCsvTest : IAsyncLifetime
             new DeadLetter("BackfillCsv", prefix + "5", "9,14,95,2022-02-30", "line 5: updated_at: '2022-02-30' is not a valid date or timestamp (expected YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.f] or ISO-8601 with Z or an offset)"),
             new DeadLetter("BackfillCsv", prefix + "6", "10,15,95", "line 6: updated_at: missing"),
         ], errors);
-        Assert.Equal(["loaded", 1L, 4L], (await LoadLogAsync()).Single()[..3]);
+        Assert.Equal(("loaded", 1L, 4L), Counts((await LoadLogAsync()).Single()));
     }
 
     [Theory]
@@ -94,11 +96,11 @@ public sealed class BackfillCsvTest : IAsyncLifetime
 
         Assert.Equal(loaded, await _store.CountAsync("user_interaction"));
         var log = (await LoadLogAsync()).Single();
-        Assert.Equal(status, log[0]);
+        Assert.Equal(status, log.Status);
         if (status == "failed")
         {
             Assert.Equal(0, await _store.CountAsync("ingest_errors"));
-            Assert.Equal("more than 2 bad rows; the first, line 3: user_id: must be an integer ≥ 0, got 'x'", log[3]);
+            Assert.Equal("more than 2 bad rows; the first, line 3: user_id: must be an integer ≥ 0, got 'x'", log.Error);
         }
     }
 
@@ -118,11 +120,11 @@ public sealed class BackfillCsvTest : IAsyncLifetime
 
         await FinalizeAsync("content_meta/d.csv.gz", buffer.ToArray());
 
-        var rows = await _store.QueryAsync("SELECT event_id, content_id, category_name, updated_at FROM content_meta ORDER BY content_id");
+        var rows = (await _store.ContentMetaAsync()).Select(c => c.Row).OrderBy(c => c.ContentId).ToList();
         var prefix = $"gs://{Bucket}/content_meta/d.csv.gz#100:";
-        Assert.Equal([prefix + "2", 1L, "romance, modern", new DateTime(2022, 1, 1)], rows[0]);
-        Assert.Equal([prefix + "3", 2L, "multi\r\nline \"quoted\"", null], rows[1]);
-        Assert.Equal([prefix + "5", 3L, "drama", null], rows[2]);
+        Assert.Equal(new ContentMeta(prefix + "2", 1L, "romance, modern", new DateTime(2022, 1, 1)), rows[0]);
+        Assert.Equal(new ContentMeta(prefix + "3", 2L, "multi\r\nline \"quoted\"", null), rows[1]);
+        Assert.Equal(new ContentMeta(prefix + "5", 3L, "drama", null), rows[2]);
         var error = Assert.Single(await _store.ErrorsAsync());
         Assert.Equal((prefix + "6", "4,,", "line 6: category_name: missing"), (error.EventId, error.Payload, error.Error));
     }
@@ -133,8 +135,8 @@ public sealed class BackfillCsvTest : IAsyncLifetime
         await FinalizeAsync("content_meta/e.csv.gz", Encoding.UTF8.GetBytes("content_id,category_name\n1,x\n"));
 
         var log = (await LoadLogAsync()).Single();
-        Assert.Equal("failed", log[0]);
-        Assert.StartsWith("not a valid gzip file", (string)log[3]!);
+        Assert.Equal("failed", log.Status);
+        Assert.StartsWith("not a valid gzip file", log.Error!);
     }
 
     [Fact]
@@ -147,7 +149,7 @@ public sealed class BackfillCsvTest : IAsyncLifetime
         await FinalizeAsync("user_interaction/f.csv", csv);
 
         Assert.Equal(2, await _store.CountAsync("user_interaction"));
-        Assert.Equal(["loaded", "skipped", "skipped"], (await LoadLogAsync()).Select(r => (string)r[0]!));
+        Assert.Equal(["loaded", "skipped", "skipped"], (await LoadLogAsync()).Select(l => l.Status));
     }
 
     [Fact]
@@ -158,11 +160,11 @@ public sealed class BackfillCsvTest : IAsyncLifetime
         // A late redelivery of the old generation must not bring its rows back.
         await FinalizeAsync("user_interaction/g.csv", "user_id,content_id,read_percent,updated_at\n7,12,95,2022-03-27\n", generation: 100);
 
-        var rows = await _store.QueryAsync("SELECT event_id, user_id FROM user_interaction");
-        Assert.Equal([$"gs://{Bucket}/user_interaction/g.csv#200:2", 9L], Assert.Single(rows));
+        var stored = Assert.Single(await _store.InteractionsAsync()).Row;
+        Assert.Equal(($"gs://{Bucket}/user_interaction/g.csv#200:2", 9L), (stored.EventId, stored.UserId));
         var log = await LoadLogAsync();
-        Assert.Equal(["loaded", "loaded", "skipped"], log.Select(r => (string)r[0]!));
-        Assert.Equal("superseded: generation 200 is already loaded", log[2][3]);
+        Assert.Equal(["loaded", "loaded", "skipped"], log.Select(l => l.Status));
+        Assert.Equal("superseded: generation 200 is already loaded", log[2].Error);
     }
 
     [Fact]
@@ -173,8 +175,8 @@ public sealed class BackfillCsvTest : IAsyncLifetime
         await FinalizeAsync("user_interaction/a.csv", header + "2,12,95,2022-03-27\n", generation: 100);
         await FinalizeAsync("user_interaction/a.csv", header + "3,12,95,2022-03-27\n", generation: 200);
 
-        var users = await _store.QueryAsync("SELECT user_id FROM user_interaction ORDER BY user_id");
-        Assert.Equal([1L, 3L], users.Select(r => (long)r[0]!));
+        var users = (await _store.InteractionsAsync()).Select(i => i.Row.UserId).Order();
+        Assert.Equal([1L, 3L], users);
     }
 
     [Fact]
@@ -184,8 +186,8 @@ public sealed class BackfillCsvTest : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var log = Assert.Single(await LoadLogAsync());
-        Assert.Equal("failed", log[0]);
-        Assert.Contains("outside the bucket directory", (string)log[3]!);
+        Assert.Equal("failed", log.Status);
+        Assert.Contains("outside the bucket directory", log.Error!);
     }
 
     [Theory]
@@ -237,7 +239,8 @@ public sealed class BackfillCsvTest : IAsyncLifetime
         var response = await _server.SendAsync(Finalized("user_interaction/nope.csv", 100));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(["failed", 0L, 0L, "the object does not exist"], (await LoadLogAsync()).Single()[..4]);
+        var missing = (await LoadLogAsync()).Single();
+        Assert.Equal(("failed", 0L, 0L, "the object does not exist"), (missing.Status, missing.RowsLoaded, missing.RowsRejected, missing.Error));
     }
 
     [Fact]
@@ -269,7 +272,8 @@ public sealed class BackfillCsvTest : IAsyncLifetime
             new StorageObjectData { Bucket = Bucket, Name = objectName, Generation = generation, Size = 1, ContentType = "text/csv" },
             eventId: $"{Bucket}/{objectName}/{generation}");
 
-    /// <summary>status, rows_loaded, rows_rejected, error — in the order the attempts happened.</summary>
-    private async Task<IReadOnlyList<object?[]>> LoadLogAsync() =>
-        await _store.QueryAsync("SELECT status, rows_loaded, rows_rejected, error FROM load_log ORDER BY started_at, finished_at");
+    /// <summary>The load_log, in the order the attempts happened.</summary>
+    private Task<IReadOnlyList<LoadLogEntry>> LoadLogAsync() => _store.LoadLogAsync();
+
+    private static (string Status, long RowsLoaded, long RowsRejected) Counts(LoadLogEntry entry) => (entry.Status, entry.RowsLoaded, entry.RowsRejected);
 }

@@ -66,10 +66,10 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var inserts = _bigQuery.Calls("POST", "/user_interaction/insertAll");
         Assert.Equal(2, inserts.Count);
-        Assert.Equal(["m:0"], inserts[1].Body!["rows"]!.AsArray().Select(r => r!["insertId"]!.GetValue<string>()));
-        var deadLetter = Assert.Single(_bigQuery.Calls("POST", "/ingest_errors/insertAll")).Body!["rows"]![0]!;
-        Assert.Equal("insertAll:user_interaction:m:1", deadLetter["insertId"]!.GetValue<string>());
-        Assert.Equal("user_interaction refused the row: read_percent Cannot convert value", deadLetter["json"]!["error"]!.GetValue<string>());
+        Assert.Equal(["m:0"], inserts[1].InsertedRows.Select(r => r.InsertId));
+        var deadLetter = Assert.Single(_bigQuery.Calls("POST", "/ingest_errors/insertAll")).InsertedRows[0];
+        Assert.Equal("insertAll:user_interaction:m:1", deadLetter.InsertId);
+        Assert.Equal("user_interaction refused the row: read_percent Cannot convert value", deadLetter.String("error"));
     }
 
     [Theory]
@@ -101,9 +101,9 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         var response = await server.SendAsync(Messages.PubSub(body, "big"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var sizes = _bigQuery.Calls("POST", "/user_interaction/insertAll").Select(c => c.Body!["rows"]!.AsArray().Count).ToList();
+        var sizes = _bigQuery.Calls("POST", "/user_interaction/insertAll").Select(c => c.InsertedRows.Count).ToList();
         Assert.Equal([500, 500, 200], sizes);
-        var ids = _bigQuery.Calls("POST", "/user_interaction/insertAll").SelectMany(c => c.Body!["rows"]!.AsArray().Select(r => r!["insertId"]!.GetValue<string>()));
+        var ids = _bigQuery.Calls("POST", "/user_interaction/insertAll").SelectMany(c => c.InsertedRows.Select(r => r.InsertId));
         Assert.Equal(Enumerable.Range(0, 1200).Select(i => $"big:{i}"), ids);
     }
 
@@ -148,12 +148,12 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         Assert.Equal(new Dictionary<string, double> { ["romance"] = 0.75, ["drama"] = 0.25 }, shares);
         var call = Assert.Single(_bigQuery.Requests);
         Assert.Equal("/bigquery/v2/projects/proj/queries", call.Path);
-        var sql = call.Body!["query"]!.GetValue<string>();
+        var sql = call.Sql!;
         Assert.DoesNotContain("6504233704206137123", sql);
         Assert.DoesNotContain("2022", sql);
         Assert.Contains("FROM `proj.ds.user_interaction`", sql);
         Assert.Contains("updated_at >= @from_ts AND updated_at < @until_ts", sql);
-        Assert.False(call.Body["useLegacySql"]!.GetValue<bool>());
+        Assert.False(call.Body!["useLegacySql"]!.GetValue<bool>());
         Assert.Equal("NAMED", call.Body["parameterMode"]!.GetValue<string>());
         Assert.Equal("EU", call.Body["location"]!.GetValue<string>());
         Assert.True(call.Body["formatOptions"]!["useInt64Timestamp"]!.GetValue<bool>());
@@ -201,15 +201,10 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         return objects;
     }
 
-    private string CommitScript() => CommitScript(CommitJob());
+    private string CommitScript() => CommitJob().Sql!;
 
-    private static string CommitScript(JsonNode job) => job["configuration"]!["query"]!["query"]!.GetValue<string>();
-
-    private JsonNode CommitJob() => Assert.Single(_bigQuery.Calls("POST", "/bigquery/v2/projects/proj/jobs"),
-        j => j.Body!["jobReference"]!["jobId"]!.GetValue<string>().Contains("_commit")).Body!;
-
-    private static string Parameter(JsonNode job, string name) =>
-        job["configuration"]!["query"]!["queryParameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == name)!["parameterValue"]!["value"]!.GetValue<string>();
+    private RecordedRequest CommitJob() => Assert.Single(_bigQuery.Calls("POST", "/bigquery/v2/projects/proj/jobs"),
+        j => j.JobId!.Contains("_commit"));
 
     [Fact]
     public async Task Backfill_UploadsOnlyValidatedRowsKeyedByLine_ThenCommitsThemInOneTransaction()
@@ -225,7 +220,7 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         Assert.Equal("NEWLINE_DELIMITED_JSON", load["sourceFormat"]!.GetValue<string>());
         Assert.Equal(["event_id", "user_id", "content_id", "read_percent", "updated_at", "payload", "error"],
             load["schema"]!["fields"]!.AsArray().Select(f => f!["name"]!.GetValue<string>()));
-        var loadJobId = upload.Body["jobReference"]!["jobId"]!.GetValue<string>();
+        var loadJobId = upload.JobId!;
         Assert.Matches("^backfill_[0-9a-f]{40}_load0$", loadJobId);
         var rows = _bigQuery.Uploaded[loadJobId].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.Equal([$"{Dump}#{Generation}:2", $"{Dump}#{Generation}:4", $"{Dump}#{Generation}:3"], rows.Select(r => r["event_id"]!.GetValue<string>()));
@@ -237,7 +232,7 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         Assert.DoesNotContain("DELETE", script);
         Assert.Contains("FROM `proj.ds._backfill_stage_" + loadJobId["backfill_".Length..^"_load0".Length] + "_0` WHERE error IS NULL", script);
         Assert.DoesNotContain("gs://dumps", script);
-        Assert.Equal(("2", "1", "loaded"), (Parameter(CommitJob(), "rows_loaded"), Parameter(CommitJob(), "rows_rejected"), Parameter(CommitJob(), "status")));
+        Assert.Equal(("2", "1", "loaded"), (CommitJob().Parameter("rows_loaded"), CommitJob().Parameter("rows_rejected"), CommitJob().Parameter("status")));
     }
 
     [Fact]
@@ -314,7 +309,7 @@ public sealed class BigQueryContractTest : IAsyncLifetime
     [InlineData(false)]
     public async Task Backfill_RedeliveredAfterTheLoadJobSucceeded_UsesItsStagingUnlessItExpired(bool stagingExists)
     {
-        _bigQuery.Script(r => r.Method == "POST" && r.Path == "/bigquery/v2/projects/proj/jobs" && r.Body!["jobReference"]!["jobId"]!.GetValue<string>().EndsWith("_commit0")
+        _bigQuery.Script(r => r.Method == "POST" && r.Path == "/bigquery/v2/projects/proj/jobs" && r.JobId!.EndsWith("_commit0")
             ? (400, """{"error":{"code":400,"message":"bad","errors":[{"reason":"invalid"}]}}""") : null);
         if (stagingExists)
         {
@@ -327,13 +322,13 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         var second = await server.SendAsync(Finalized());
 
         Assert.Equal((HttpStatusCode.InternalServerError, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
-        var uploads = _bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs").Select(u => u.Body!["jobReference"]!["jobId"]!.GetValue<string>()).ToList();
+        var uploads = _bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs").Select(u => u.JobId!).ToList();
         Assert.Equal(stagingExists ? 1 : 2, uploads.Count);
         Assert.EndsWith(stagingExists ? "_load0" : "_load1", uploads[^1]);
         var commits = _bigQuery.Requests.Where(r => r is { Method: "POST", Path: "/bigquery/v2/projects/proj/jobs" }).ToList();
         Assert.Equal(2, commits.Count);
-        Assert.All(commits, c => Assert.EndsWith("_commit0", c.Body!["jobReference"]!["jobId"]!.GetValue<string>()));
-        Assert.Contains(stagingExists ? "_0` WHERE error IS NULL" : "_1` WHERE error IS NULL", CommitScript(commits[^1].Body!));
+        Assert.All(commits, c => Assert.EndsWith("_commit0", c.JobId!));
+        Assert.Contains(stagingExists ? "_0` WHERE error IS NULL" : "_1` WHERE error IS NULL", commits[^1].Sql!);
     }
 
     [Fact]
@@ -346,7 +341,7 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         var second = await server.SendAsync(Finalized("content_meta/c.csv", 9));
 
         Assert.Equal((HttpStatusCode.InternalServerError, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
-        var uploads = _bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs").Select(u => u.Body!["jobReference"]!["jobId"]!.GetValue<string>()).ToList();
+        var uploads = _bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs").Select(u => u.JobId!).ToList();
         Assert.Equal(2, uploads.Count);
         Assert.EndsWith("_load1", uploads[1]);
         Assert.Contains("_1` WHERE error IS NULL", CommitScript());
@@ -365,16 +360,16 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         }
 
         Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.InternalServerError, BigQueryBackfill.MaxJobAttempts), HttpStatusCode.OK], answers);
-        var recorded = _bigQuery.Calls("POST", "/queries").Last().Body!;
-        Assert.StartsWith("INSERT INTO `proj.ds.load_log`", recorded["query"]!.GetValue<string>().Trim());
-        Assert.Equal("failed", recorded["queryParameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "status")!["parameterValue"]!["value"]!.GetValue<string>());
-        Assert.Contains("gave up after 10 failed load jobs", recorded["queryParameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "error")!["parameterValue"]!["value"]!.GetValue<string>());
+        var recorded = _bigQuery.Calls("POST", "/queries").Last();
+        Assert.StartsWith("INSERT INTO `proj.ds.load_log`", recorded.Sql!.Trim());
+        Assert.Equal("failed", recorded.Parameter("status"));
+        Assert.Contains("gave up after 10 failed load jobs", recorded.Parameter("error"));
     }
 
     [Fact]
     public async Task Backfill_GenerationThatAlreadyFailed_IsSkippedWithoutAJob()
     {
-        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Body!["query"]!.GetValue<string>().Contains("WHERE object = @object AND target = @target")
+        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Sql!.Contains("WHERE object = @object AND target = @target")
             ? (200, """{"jobComplete":true,"rows":[{"f":[{"v":"gs://dumps/content_meta/c.csv"},{"v":"9"},{"v":"content_meta"},{"v":"failed"},{"v":"0"},{"v":"1001"},{"v":"more than 1000 bad rows"},{"v":"1700000000000000"},{"v":"1700000000000000"}]}],"totalRows":"1"}""") : null);
         await using var server = await BackfillServerAsync(Objects("content_id,category_name\n12,romance\n", "gs://dumps/content_meta/c.csv", 9));
 
@@ -382,15 +377,15 @@ public sealed class BigQueryContractTest : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(_bigQuery.Calls("POST", "/projects/proj/jobs"));
-        var recorded = _bigQuery.Calls("POST", "/queries").Last().Body!;
-        Assert.StartsWith("INSERT INTO `proj.ds.load_log`", recorded["query"]!.GetValue<string>().Trim());
-        Assert.Contains(recorded["queryParameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "status" && p["parameterValue"]!["value"]!.GetValue<string>() == "skipped");
+        var recorded = _bigQuery.Calls("POST", "/queries").Last();
+        Assert.StartsWith("INSERT INTO `proj.ds.load_log`", recorded.Sql!.Trim());
+        Assert.Contains(recorded.Body!["queryParameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "status" && p["parameterValue"]!["value"]!.GetValue<string>() == "skipped");
     }
 
     [Fact]
     public async Task Backfill_NewerGeneration_DeletesTheOlderGenerationsRowsInTheSameTransaction()
     {
-        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Body!["query"]!.GetValue<string>().Contains("WHERE object = @object AND target = @target")
+        _bigQuery.Script(r => r.Method == "POST" && r.Path.EndsWith("/queries") && r.Sql!.Contains("WHERE object = @object AND target = @target")
             ? (200, $$"""{"jobComplete":true,"rows":[{"f":[{"v":"{{Dump}}"},{"v":"5"},{"v":"user_interaction"},{"v":"loaded"},{"v":"1"},{"v":"0"},{"v":null},{"v":"1700000000000000"},{"v":"1700000000000000"}]}],"totalRows":"1"}""") : null);
         await using var server = await BackfillServerAsync(Objects("user_id,content_id,read_percent,updated_at\n1,2,95,2022-03-27\n"));
 
@@ -400,7 +395,7 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         var script = CommitScript();
         Assert.True(script.IndexOf("DELETE FROM `proj.ds.user_interaction`", StringComparison.Ordinal) is var delete && delete > 0
             && delete < script.IndexOf("INSERT INTO `proj.ds.user_interaction`", StringComparison.Ordinal), script);
-        Assert.Equal(Dump + "#", Parameter(CommitJob(), "object_prefix"));
+        Assert.Equal(Dump + "#", CommitJob().Parameter("object_prefix"));
     }
 
     [Theory]

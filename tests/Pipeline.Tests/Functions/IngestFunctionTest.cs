@@ -71,8 +71,8 @@ public sealed class IngestFunctionTest : IAsyncLifetime
         await _interactions.SendAsync(Messages.PubSub(body, "m"));
         await _interactions.SendAsync(Messages.PubSub(body, "m"));
 
-        var ids = await _store.QueryAsync("SELECT event_id FROM user_interaction ORDER BY event_id");
-        Assert.Equal(["m:0", "m:1"], ids.Select(r => (string)r[0]!));
+        var ids = (await _store.InteractionsAsync()).Select(i => i.Row.EventId).Order(StringComparer.Ordinal);
+        Assert.Equal(["m:0", "m:1"], ids);
     }
 
     [Fact]
@@ -204,7 +204,7 @@ public sealed class IngestFunctionTest : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, push.StatusCode);
         Assert.Equal(HttpStatusCode.OK, structured.StatusCode);
-        var ids = await _store.QueryAsync("SELECT event_id FROM user_interaction ORDER BY event_id");
-        Assert.Equal(["push-1", "st-1"], ids.Select(r => (string)r[0]!));
+        var ids = (await _store.InteractionsAsync()).Select(i => i.Row.EventId).Order(StringComparer.Ordinal);
+        Assert.Equal(["push-1", "st-1"], ids);
     }
 }

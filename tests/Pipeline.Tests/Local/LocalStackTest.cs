@@ -43,8 +43,8 @@ public sealed class LocalStackTest : IAsyncDisposable
         Assert.Equal(HttpStatusCode.OK, interaction.StatusCode);
         Assert.Equal(HttpStatusCode.OK, content.StatusCode);
         var ids = (await interaction.Content.ReadFromJsonAsync<PublishResponse>())!.MessageIds;
-        var rows = await QueryAsync("SELECT event_id, user_id FROM user_interaction");
-        Assert.Equal([ids[0], 65045L], Assert.Single(rows));
+        var stored = Assert.Single(await _stack!.InteractionsAsync()).Row;
+        Assert.Equal((ids[0], 65045L), (stored.EventId, stored.UserId));
         Assert.Single(await QueryAsync("SELECT * FROM content_meta WHERE category_name = 'test_cat2'"));
     }
 
@@ -59,8 +59,8 @@ public sealed class LocalStackTest : IAsyncDisposable
 
         var ids = (await response.Content.ReadFromJsonAsync<PublishResponse>())!.MessageIds;
         Assert.Equal(20, ids.Distinct().Count());
-        var stored = await QueryAsync("SELECT event_id FROM user_interaction ORDER BY user_id");
-        Assert.Equal(ids, stored.Select(r => (string)r[0]!));
+        var stored = (await _stack!.InteractionsAsync()).OrderBy(i => i.Row.UserId).Select(i => i.Row.EventId);
+        Assert.Equal(ids, stored);
     }
 
     [Fact]

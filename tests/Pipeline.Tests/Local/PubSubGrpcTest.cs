@@ -52,8 +52,8 @@ public sealed class PubSubGrpcTest : IAsyncDisposable
         var response = await publisher.PublishAsync(request);
 
         Assert.Equal(20, response.MessageIds.Distinct().Count());
-        var stored = await _stack!.QueryAsync("SELECT event_id FROM user_interaction ORDER BY user_id");
-        Assert.Equal(response.MessageIds, stored.Select(r => (string)r[0]!));
+        var stored = (await _stack!.InteractionsAsync()).OrderBy(i => i.Row.UserId).Select(i => i.Row.EventId);
+        Assert.Equal(response.MessageIds, stored);
     }
 
     [Fact]

@@ -38,12 +38,11 @@ public abstract class WarehouseConformance : IAsyncLifetime
     private async Task<Dictionary<string, long>> CountsAsync(long userId, DateOnly date) =>
         (await _engine.Warehouse.CountCategoriesAsync(new ReadingWindow(userId, date), default)).ToDictionary(c => c.Category, c => c.Count);
 
-    private async Task<List<string>> EventIdsAsync(string table, int column = 0) =>
-        (await _engine.RowsAsync(table)).Select(r => (string)r[column]!).Distinct().Order(StringComparer.Ordinal).ToList();
+    private static List<string> EventIds(IEnumerable<string> eventIds) => eventIds.Distinct().Order(StringComparer.Ordinal).ToList();
 
     private async Task<List<(string Status, long Loaded, long Rejected, string? Error)>> LoadLogAsync() =>
-        (await _engine.RowsAsync("load_log")).OrderBy(r => (DateTime)r[7]!).ThenBy(r => (string)r[3]!)
-            .Select(r => ((string)r[3]!, (long)r[4]!, (long)r[5]!, (string?)r[6])).ToList();
+        (await _engine.LoadLogAsync()).OrderBy(l => l.StartedAt).ThenBy(l => l.Status)
+            .Select(l => (l.Status, l.RowsLoaded, l.RowsRejected, l.Error)).ToList();
 
     [Fact]
     public async Task Ingest_StoresValidRowsAndTheDeadLetters()
@@ -54,11 +53,11 @@ public abstract class WarehouseConformance : IAsyncLifetime
             [new IngestError("IngestInteraction", "m1:1", """{"user_id":-1}""", "user_id: must be ≥ 0, got -1")],
             s_day), default);
 
-        var interaction = Assert.Single(await _engine.RowsAsync("user_interaction"));
-        Assert.Equal(["m1:0", 9007199254740993L, 12L, 95.5, s_day.AddHours(10), s_day], interaction);
-        Assert.Equal(["m2", 12L, "romance", null, s_day], Assert.Single(await _engine.RowsAsync("content_meta")));
-        Assert.Equal(["IngestInteraction", "m1:1", """{"user_id":-1}""", "user_id: must be ≥ 0, got -1", s_day],
-            Assert.Single(await _engine.RowsAsync("ingest_errors")));
+        var interaction = Assert.Single(await _engine.InteractionsAsync());
+        Assert.Equal(new(new Interaction("m1:0", 9007199254740993L, 12L, 95.5, s_day.AddHours(10)), s_day), interaction);
+        Assert.Equal(new(new ContentMeta("m2", 12L, "romance", null), s_day), Assert.Single(await _engine.ContentMetaAsync()));
+        Assert.Equal(new(new IngestError("IngestInteraction", "m1:1", """{"user_id":-1}""", "user_id: must be ≥ 0, got -1"), s_day),
+            Assert.Single(await _engine.IngestErrorsAsync()));
     }
 
     [Fact]
@@ -74,8 +73,8 @@ public abstract class WarehouseConformance : IAsyncLifetime
         await _engine.Warehouse.WriteAsync(batch with { ReceivedAt = s_day.AddMinutes(1) }, default);
 
         Assert.Equal(new Dictionary<string, long> { ["romance"] = 1, ["drama"] = 1 }, await CountsAsync(7, DateOnly.FromDateTime(s_day)));
-        Assert.Equal(["r1", "r2"], await EventIdsAsync("user_interaction"));
-        Assert.Equal(["r3"], await EventIdsAsync("ingest_errors", column: 1));
+        Assert.Equal(["r1", "r2"], EventIds((await _engine.InteractionsAsync()).Select(i => i.Row.EventId)));
+        Assert.Equal(["r3"], EventIds((await _engine.IngestErrorsAsync()).Select(e => e.Row.EventId)));
     }
 
     [Fact]
@@ -113,14 +112,14 @@ public abstract class WarehouseConformance : IAsyncLifetime
         var outcome = await LoadAsync("user_interaction/a.csv", 100);
 
         Assert.Equal(new LoadOutcome(LoadStatus.Loaded, 2, 1, "1 bad rows dead-lettered"), outcome);
-        var rows = (await _engine.RowsAsync("user_interaction")).OrderBy(r => (string)r[0]!, StringComparer.Ordinal).ToList();
+        var rows = (await _engine.InteractionsAsync()).OrderBy(i => i.Row.EventId, StringComparer.Ordinal).ToList();
         Assert.Equal(
         [
-            [Uri("user_interaction/a.csv") + "#100:2", 7L, 12L, 95.5, s_day, Now.UtcDateTime],
-            [Uri("user_interaction/a.csv") + "#100:4", long.MaxValue, 14L, 91.0, s_day.AddHours(4).AddMinutes(30), Now.UtcDateTime],
+            new(new Interaction(Uri("user_interaction/a.csv") + "#100:2", 7L, 12L, 95.5, s_day), Now.UtcDateTime),
+            new(new Interaction(Uri("user_interaction/a.csv") + "#100:4", long.MaxValue, 14L, 91.0, s_day.AddHours(4).AddMinutes(30)), Now.UtcDateTime),
         ], rows);
-        Assert.Equal(["BackfillCsv", Uri("user_interaction/a.csv") + "#100:3", "13,\"y, z\",7,250,2022-03-27",
-            "line 3: read_percent: must be between 0 and 100, got '250'", Now.UtcDateTime], Assert.Single(await _engine.RowsAsync("ingest_errors")));
+        Assert.Equal(new(new IngestError("BackfillCsv", Uri("user_interaction/a.csv") + "#100:3", "13,\"y, z\",7,250,2022-03-27",
+            "line 3: read_percent: must be between 0 and 100, got '250'"), Now.UtcDateTime), Assert.Single(await _engine.IngestErrorsAsync()));
         Assert.Equal([("loaded", 2L, 1L, "1 bad rows dead-lettered")], await LoadLogAsync());
         Assert.Equal(new Dictionary<string, long>(), await CountsAsync(7, DateOnly.FromDateTime(s_day)));
     }
@@ -135,7 +134,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
 
         Assert.Equal((LoadStatus.Loaded, 2L), (first.Status, first.RowsLoaded));
         Assert.Equal(LoadOutcome.Skipped("generation 5 is already loaded"), second);
-        Assert.Equal(2, (await _engine.RowsAsync("content_meta")).Count);
+        Assert.Equal(2, (await _engine.ContentMetaAsync()).Count);
         Assert.Equal([("loaded", 2L, 0L, null), ("skipped", 0L, 0L, "generation 5 is already loaded")], await LoadLogAsync());
     }
 
@@ -153,7 +152,8 @@ public abstract class WarehouseConformance : IAsyncLifetime
 
         Assert.Equal((LoadStatus.Loaded, 1L), (replaced.Status, replaced.RowsLoaded));
         Assert.Equal(LoadOutcome.Skipped("superseded: generation 2 is already loaded"), late);
-        Assert.Equal([Uri("user_interaction/a.csv") + "#2:2", Uri("user_interaction/a.csv#b.csv") + "#1:2"], await EventIdsAsync("user_interaction"));
+        Assert.Equal([Uri("user_interaction/a.csv") + "#2:2", Uri("user_interaction/a.csv#b.csv") + "#1:2"],
+            EventIds((await _engine.InteractionsAsync()).Select(i => i.Row.EventId)));
     }
 
     [Fact]
@@ -166,8 +166,8 @@ public abstract class WarehouseConformance : IAsyncLifetime
 
         Assert.Equal(LoadOutcome.Failed("more than 1 bad rows; the first, line 2: user_id: must be an integer ≥ 0, got 'x'", 2), failed);
         Assert.Equal(LoadOutcome.Skipped("generation 3 already failed: more than 1 bad rows; the first, line 2: user_id: must be an integer ≥ 0, got 'x'"), again);
-        Assert.Empty(await _engine.RowsAsync("user_interaction"));
-        Assert.Empty(await _engine.RowsAsync("ingest_errors"));
+        Assert.Empty(await _engine.InteractionsAsync());
+        Assert.Empty(await _engine.IngestErrorsAsync());
         Assert.Equal(["failed", "skipped"], (await LoadLogAsync()).Select(l => l.Status));
     }
 
@@ -207,7 +207,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
 
         Assert.Equal(LoadStatus.Failed, outcome.Status);
         Assert.StartsWith("not a valid gzip file: ", outcome.Error);
-        Assert.Empty(await _engine.RowsAsync("user_interaction"));
+        Assert.Empty(await _engine.InteractionsAsync());
     }
 
     [Fact]
@@ -220,7 +220,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
         var outcome = await LoadAsync("user_interaction/e.csv", 2);
 
         Assert.Equal(new LoadOutcome(LoadStatus.Loaded, 0, 0, null), outcome);
-        Assert.Empty(await _engine.RowsAsync("user_interaction"));
+        Assert.Empty(await _engine.InteractionsAsync());
     }
 
     [Fact]
@@ -234,21 +234,4 @@ public abstract class WarehouseConformance : IAsyncLifetime
 
         Assert.Equal(new Dictionary<string, long> { ["romance"] = 2, ["drama"] = 1 }, await CountsAsync(7, DateOnly.FromDateTime(s_day)));
     }
-}
-
-/// <summary>The cases on the embedded engine.</summary>
-public sealed class DuckDbConformanceTest : WarehouseConformance
-{
-    protected override Task<IWarehouseUnderTest> CreateAsync(TimeProvider clock) => Task.FromResult<IWarehouseUnderTest>(new DuckDbUnderTest(clock));
-}
-
-/// <summary>
-/// The cases on the BigQuery adapter, against a fake whose SQL GoogleSQL's reference engine executes. Every case runs:
-/// the adapter sends no procedural script (no DECLARE or IF), only statements ZetaSQL evaluates one by one. Not
-/// covered this way: insertId de-duplication (best effort in BigQuery, none in the fake) and the streaming buffer.
-/// </summary>
-[Collection(ZetaSqlCollection.Name)]
-public sealed class BigQueryConformanceTest(ZetaSqlEngine engine) : WarehouseConformance
-{
-    protected override Task<IWarehouseUnderTest> CreateAsync(TimeProvider clock) => BigQueryUnderTest.StartAsync(engine, clock);
 }

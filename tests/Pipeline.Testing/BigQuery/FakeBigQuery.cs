@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Pipeline.Tests.GoogleSql;
+using Pipeline.Warehouse.Backfill;
+using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Fixtures;
 
@@ -19,6 +21,35 @@ public sealed record RecordedRequest(string Method, string Path, string Query, J
 
     /// <summary>The body's length in bytes.</summary>
     public long Length => BodyBytes.LongLength;
+
+    /// <summary>The job the body names (<c>jobReference.jobId</c>: a job's insert, an upload's first request), or null.</summary>
+    public string? JobId => (Body as JsonObject)?["jobReference"]?["jobId"]?.GetValue<string>();
+
+    /// <summary>The SQL sent: a jobs.query request's <c>query</c>, or a query job's <c>configuration.query.query</c>; or null.</summary>
+    public string? Sql => Body is JsonObject body
+        ? (body["query"] is JsonValue query ? query.GetValue<string>() : body["configuration"]?["query"]?["query"]?.GetValue<string>())
+        : null;
+
+    /// <summary>The value sent for the named query parameter (of a jobs.query request or a query job); throws when there is none.</summary>
+    public string? Parameter(string name)
+    {
+        var body = Body as JsonObject ?? throw new InvalidOperationException($"{Method} {Path} has no JSON body.");
+        var parameters = (body["queryParameters"] ?? body["configuration"]?["query"]?["queryParameters"])?.AsArray()
+            ?? throw new InvalidOperationException($"{Method} {Path} sends no query parameters.");
+        return Assert.Single(parameters, p => p!["name"]!.GetValue<string>() == name)!["parameterValue"]!["value"]?.GetValue<string>();
+    }
+
+    /// <summary>An insertAll request's rows, in order: each one's insertId and its row as JSON.</summary>
+    public IReadOnlyList<InsertedRow> InsertedRows =>
+        ((Body as JsonObject)?["rows"] as JsonArray ?? throw new InvalidOperationException($"{Method} {Path} is not an insertAll request."))
+            .Select(r => new InsertedRow(r!["insertId"]!.GetValue<string>(), r["json"]!.AsObject())).ToList();
+}
+
+/// <summary>One row of an insertAll request: its de-duplication id, and the row as the client serialized it.</summary>
+public sealed record InsertedRow(string InsertId, JsonObject Json)
+{
+    /// <summary>A string column of the row.</summary>
+    public string? String(string column) => Json[column]?.GetValue<string>();
 }
 
 /// <summary>
@@ -93,6 +124,18 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
     /// in column order as long, double, string, bool, DateTime (UTC), DateOnly or null. Throws for an unknown table.
     /// </summary>
     public Task<IReadOnlyList<object?[]>> RowsAsync(string tableId) => Stateful.RowsAsync(tableId);
+
+    /// <summary>ZetaSQL mode: every row of user_interaction, as records.</summary>
+    public Task<IReadOnlyList<Stored<Interaction>>> InteractionsAsync() => StoredRows.InteractionsAsync(RowsAsync);
+
+    /// <summary>ZetaSQL mode: every row of content_meta, as records.</summary>
+    public Task<IReadOnlyList<Stored<ContentMeta>>> ContentMetaAsync() => StoredRows.ContentMetaAsync(RowsAsync);
+
+    /// <summary>ZetaSQL mode: every row of ingest_errors, as records.</summary>
+    public Task<IReadOnlyList<Stored<IngestError>>> IngestErrorsAsync() => StoredRows.IngestErrorsAsync(RowsAsync);
+
+    /// <summary>ZetaSQL mode: every row of load_log, as records.</summary>
+    public Task<IReadOnlyList<LoadLogEntry>> LoadLogAsync() => StoredRows.LoadLogAsync(RowsAsync);
 
     /// <summary>ZetaSQL mode: appends rows (C# values in column order, as <see cref="RowsAsync"/> gives them) to a table.</summary>
     public Task AddRowsAsync(string tableId, IEnumerable<object?[]> rows) => Stateful.AddRowsAsync(tableId, rows);

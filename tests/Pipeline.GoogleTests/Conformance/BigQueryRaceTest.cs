@@ -38,7 +38,7 @@ public sealed class BigQueryRaceTest(ZetaSqlEngine engine)
         var outcome = await redelivery.Backfill.LoadAsync(Load(failedGeneration), default);
         Assert.Equal(failedGeneration == 1 ? LoadStatus.Skipped : LoadStatus.Loaded, outcome.Status);
         Assert.Equal([$"gs://dumps/{Object}#2:2", $"gs://dumps/{Object}#2:3"],
-            (await bigQuery.RowsAsync("user_interaction")).Select(r => (string)r[0]!).Order(StringComparer.Ordinal));
+            (await bigQuery.InteractionsAsync()).Select(i => i.Row.EventId).Order(StringComparer.Ordinal));
     }
 
     private static CsvLoad Load(long generation) => CsvLoad.ForObject("dumps", Object, generation, RecordKind.Interaction);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.TestHost;
 using Pipeline.Local;
 using Pipeline.Local.PubSub;
 using Pipeline.Warehouse.DuckDb;
+using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Fixtures;
 
@@ -74,6 +75,9 @@ public sealed class LocalStackHost : IAsyncDisposable
 
     /// <summary>Runs a test-written query on the stack's warehouse.</summary>
     public Task<IReadOnlyList<object?[]>> QueryAsync(string sql) => TempWarehouse.QueryAsync(Services.GetRequiredService<DuckDbDatabase>(), sql);
+
+    /// <summary>Every row of user_interaction on the stack's warehouse, as records.</summary>
+    public Task<IReadOnlyList<Stored<Interaction>>> InteractionsAsync() => StoredRows.InteractionsAsync(table => QueryAsync($"SELECT * FROM {table}"));
 
     public async ValueTask DisposeAsync()
     {

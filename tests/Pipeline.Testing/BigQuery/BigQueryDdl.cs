@@ -7,13 +7,13 @@ namespace Pipeline.Tests.Warehouse;
 /// <summary>
 /// <c>deploy/bigquery.sql</c> as <see cref="WarehouseSchema"/> declares it: one idempotent CREATE TABLE a table, with
 /// its partitioning, clustering and description. The file is committed (deploy runs it with <c>bq</c>);
-/// <see cref="SchemaDdlTest"/> regenerates it and fails when it differs.
+/// <c>SchemaDdlTest</c> regenerates it and fails when it differs.
 /// </summary>
 public static class BigQueryDdl
 {
     public const string Path = "deploy/bigquery.sql";
 
-    /// <summary>The environment variable that makes <see cref="SchemaDdlTest"/> write the file instead of failing.</summary>
+    /// <summary>The environment variable that makes <c>SchemaDdlTest</c> write the file instead of failing.</summary>
     public const string WriteVariable = "PIPELINE_WRITE_DDL";
 
     public const string RegenerateCommand =

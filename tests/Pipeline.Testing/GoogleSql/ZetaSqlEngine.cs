@@ -8,13 +8,6 @@ using Pipeline.Tests.Fixtures;
 
 namespace Pipeline.Tests.GoogleSql;
 
-/// <summary>Test classes that use ZetaSQL join this collection; they share one engine (one server) per test run.</summary>
-[CollectionDefinition(Name)]
-public sealed class ZetaSqlCollection : ICollectionFixture<ZetaSqlEngine>
-{
-    public const string Name = "ZetaSQL";
-}
-
 /// <summary>
 /// ZetaSQL, GoogleSQL's reference engine, reached through <c>tests/zetasql/bridge.mjs</c> (a Node.js process that runs
 /// the npm package's gRPC server and speaks JSON lines). Requests and responses are the messages of
@@ -57,7 +50,7 @@ public sealed class ZetaSqlEngine : IAsyncLifetime
         if (!Directory.Exists(package))
         {
             throw new InvalidOperationException(
-                $"ZetaSQL is not installed: {package} is missing. Building Pipeline.Tests runs `npm ci` in tests/zetasql; run it there by hand if the build was skipped.");
+                $"ZetaSQL is not installed: {package} is missing. Building Pipeline.GoogleTests runs `npm ci` in tests/zetasql; run it there by hand if the build was skipped.");
         }
         var start = new ProcessStartInfo("node")
         {

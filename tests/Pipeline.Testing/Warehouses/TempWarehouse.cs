@@ -1,4 +1,6 @@
+using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.DuckDb;
+using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Fixtures;
 
@@ -52,6 +54,21 @@ public sealed class TempWarehouse : IAsyncDisposable
         var rows = await QueryAsync("SELECT source, event_id, payload, error FROM ingest_errors ORDER BY event_id");
         return rows.Select(r => new DeadLetter((string)r[0]!, (string)r[1]!, (string)r[2]!, (string)r[3]!)).ToList();
     }
+
+    /// <summary>Every row of user_interaction, as records.</summary>
+    public Task<IReadOnlyList<Stored<Interaction>>> InteractionsAsync() => StoredRows.InteractionsAsync(WholeTableAsync);
+
+    /// <summary>Every row of content_meta, as records.</summary>
+    public Task<IReadOnlyList<Stored<ContentMeta>>> ContentMetaAsync() => StoredRows.ContentMetaAsync(WholeTableAsync);
+
+    /// <summary>Every row of ingest_errors, as records.</summary>
+    public Task<IReadOnlyList<Stored<IngestError>>> IngestErrorsAsync() => StoredRows.IngestErrorsAsync(WholeTableAsync);
+
+    /// <summary>Every row of load_log, as records, in the order the attempts started (then finished).</summary>
+    public async Task<IReadOnlyList<LoadLogEntry>> LoadLogAsync() =>
+        (await StoredRows.LoadLogAsync(WholeTableAsync)).OrderBy(l => l.StartedAt).ThenBy(l => l.FinishedAt).ToList();
+
+    private Task<IReadOnlyList<object?[]>> WholeTableAsync(string table) => QueryAsync($"SELECT * FROM {table}");
 
     /// <summary>Runs a test-written query (no user input) and returns its rows as object arrays.</summary>
     public Task<IReadOnlyList<object?[]>> QueryAsync(string sql) => QueryAsync(Database, sql);
