@@ -1,4 +1,4 @@
--- The four tables in GoogleSQL, generated from src/Warehouse/Schema/WarehouseSchema.cs: do not edit, regenerate with
+-- The four tables in GoogleSQL, generated from src/Domain/Schema/WarehouseSchema.cs: do not edit, regenerate with
 --   PIPELINE_WRITE_DDL=1 dotnet test tests/Pipeline.Tests --filter FullyQualifiedName~Pipeline.Tests.Warehouse.SchemaDdlTest
 -- Idempotent: safe to run again. Run with the dataset as default, e.g.:
 --   bq query --use_legacy_sql=false --dataset_id="$PROJECT:$DATASET" < deploy/bigquery.sql

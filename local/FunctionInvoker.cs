@@ -1,4 +1,4 @@
-using Pipeline.Eventarc;
+using Pipeline.EventarcRequests;
 
 namespace Pipeline.Local;
 

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Pipeline.Functions.BackfillCsv;
+using Pipeline.Functions.Hosting;
 using Pipeline.Functions.IngestContent;
 using Pipeline.Functions.IngestInteraction;
 using Pipeline.Functions.UserContent;
-using Pipeline.Functions.Hosting;
 
 namespace Pipeline.Local;
 

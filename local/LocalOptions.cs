@@ -12,7 +12,7 @@ public sealed record LocalOptions(int Port = 8000, string DataDir = ".data", boo
     /// <summary>The local warehouse: <c>&lt;data-dir&gt;/warehouse.duckdb</c>.</summary>
     public string DatabasePath => Path.Combine(DataDir, "warehouse.duckdb");
 
-    /// <summary>Where messages no function acknowledged are kept (<see cref="PubSub.DeadLetterStore"/>).</summary>
+    /// <summary>Where messages no function acknowledged are kept (<see cref="PubSub.UndeliveredMessageStore"/>).</summary>
     public string DeadLetterDir => Path.Combine(DataDir, "dead-letter");
 
     /// <summary>The local stand-in for the dump bucket: files under <c>user_interaction/</c> and <c>content_meta/</c> are loaded.</summary>

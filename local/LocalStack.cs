@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Pipeline.Domain;
 using Pipeline.Functions.Framework;
 using Pipeline.Functions.Hosting;
 using Pipeline.Functions.Hosting.Logging;
@@ -8,7 +9,6 @@ using Pipeline.Local.Bucket;
 using Pipeline.Local.Demo;
 using Pipeline.Local.PubSub;
 using Pipeline.Local.Storage;
-using Pipeline.Warehouse;
 using Pipeline.Warehouse.BigQuery;
 using Pipeline.Warehouse.DuckDb;
 
@@ -55,7 +55,7 @@ public static class LocalStack
         services.AddPubSubIngestion();
         LocalFunctions.Register(services, builder.Configuration);
         services.AddSingleton(new DeliveryOptions());
-        services.AddSingleton(new DeadLetterStore(options.DeadLetterDir));
+        services.AddSingleton(new UndeliveredMessageStore(options.DeadLetterDir));
         services.AddSingleton<FunctionInvoker>();
         services.AddSingleton<LocalPubSub>();
         services.AddSingleton<TopicRegistry>();
@@ -83,7 +83,7 @@ public static class LocalStack
         app.Use(app.Services.GetRequiredService<PubSubListener>().GateAsync);
         app.MapGrpcService<PublisherService>();
         app.MapGet("/healthz", Inspection.HealthEndpoint.HandleAsync);
-        app.MapGet("/local/errors", Inspection.IngestErrorsEndpoint.HandleAsync);
+        app.MapGet("/local/errors", Inspection.DeadLettersEndpoint.HandleAsync);
         app.MapPost("/v1/projects/{project}/topics/{topic}:publish", PublishAsync);
         app.MapGet("/local/loads", async (IServiceProvider services, CancellationToken cancellationToken) =>
             services.GetService<IWarehouseInspection>() is not { } inspection

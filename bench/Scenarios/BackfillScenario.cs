@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Warehouse.DuckDb;
-using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Bench.Scenarios;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Bench.Scenarios;
 

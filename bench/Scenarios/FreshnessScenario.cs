@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Bench.Scenarios;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Pipeline.Eventarc;
+using Pipeline.EventarcRequests;
 using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 using Pipeline.Functions.Hosting;
 using Pipeline.Functions.IngestInteraction;
@@ -76,7 +76,7 @@ public static class IngestCpuScenario
         await using var sink = await UploadSink.StartAsync();
         var services = new ServiceCollection()
             .AddLogging()
-            .AddSingleton<Pipeline.Warehouse.Backfill.IObjectSource>(new Warehouse.DuckDb.LocalFileSource(Path.GetTempFileName()))
+            .AddSingleton<Pipeline.Domain.Backfill.IObjectSource>(new Warehouse.DuckDb.LocalFileSource(Path.GetTempFileName()))
             .AddPubSubIngestion()
             .AddBigQueryWarehouse(new BigQueryOptions("bench", "ds", "EU") { EmulatorRoot = sink.Root, Interactions = new("bench", "ds", "user_interaction"),
                 ContentMeta = new("bench", "ds", "content_meta"), IngestErrors = new("bench", "ds", "ingest_errors"), LoadLog = new("bench", "ds", "load_log") })

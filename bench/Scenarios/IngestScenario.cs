@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Pipeline.Eventarc;
+using Pipeline.EventarcRequests;
 using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 
 namespace Pipeline.Bench.Scenarios;

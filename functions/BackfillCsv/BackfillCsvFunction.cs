@@ -1,12 +1,11 @@
 using CloudNative.CloudEvents;
+using Pipeline.Domain;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 using Pipeline.Functions.Framework;
 using Pipeline.Functions.Hosting;
 using Pipeline.Ingestion;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Rows;
-using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Functions.BackfillCsv;
 
@@ -35,7 +34,7 @@ public sealed class BackfillCsvFunction(
             logger.LogInformation("Ignored event {EventId}: type {EventType} is not {Expected}", cloudEvent.Id, cloudEvent.Type, EventTypes.ObjectFinalized);
             return;
         }
-        if (!CloudEventDecoding.TryDecode<StorageObjectData>(cloudEvent, ErrorSources.BackfillCsv, clock.GetUtcNow().UtcDateTime, out var data, out var deadLetter))
+        if (!CloudEventDecoding.TryDecode<StorageObjectData>(cloudEvent, DeadLetterSources.BackfillCsv, clock.GetUtcNow().UtcDateTime, out var data, out var deadLetter))
         {
             await DeadLetterAsync(cloudEvent, deadLetter, cancellationToken);
             return;
@@ -43,7 +42,7 @@ public sealed class BackfillCsvFunction(
         var (bucket, name, generation) = (data.Bucket, data.Name, data.Generation);
         if (bucket.Length == 0 || name.Length == 0 || generation <= 0)
         {
-            await DeadLetterAsync(cloudEvent, CloudEventDecoding.DeadLetter(cloudEvent, ErrorSources.BackfillCsv, cloudEvent.Id ?? "",
+            await DeadLetterAsync(cloudEvent, CloudEventDecoding.DeadLetter(cloudEvent, DeadLetterSources.BackfillCsv, cloudEvent.Id ?? "",
                 "the finalized object has no bucket, name or generation", clock.GetUtcNow().UtcDateTime), cancellationToken);
             return;
         }
@@ -64,7 +63,7 @@ public sealed class BackfillCsvFunction(
     /// <summary>A payload that is not a storage object: kept whole in the dead-letter table, then acknowledged.</summary>
     private async Task DeadLetterAsync(CloudEvent cloudEvent, IngestBatch deadLetter, CancellationToken cancellationToken)
     {
-        logger.LogWarning("Dead-lettered event {EventId}: {Reason}", cloudEvent.Id, deadLetter.Errors[0].Error);
+        logger.LogWarning("Dead-lettered event {EventId}: {Reason}", cloudEvent.Id, deadLetter.DeadLetters[0].Error);
         await warehouse.WriteAsync(deadLetter, cancellationToken);
     }
 }

@@ -1,5 +1,5 @@
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Ingest;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Functions.BackfillCsv;
 

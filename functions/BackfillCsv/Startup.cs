@@ -1,6 +1,5 @@
 using Pipeline.Functions.Hosting;
 using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Configuration;
 
 namespace Pipeline.Functions.BackfillCsv;
 
@@ -9,7 +8,7 @@ public sealed class Startup : FunctionsStartup
 {
     /// <inheritdoc />
     public override void ConfigureServices(WebHostBuilderContext context, IServiceCollection services) =>
-        services.RefuseWarehouseChoice(context.Configuration)
+        services.RefuseLegacyWarehouseVariables(context.Configuration)
             .AddSingleton(BackfillOptions.From(context.Configuration))
             .AddBigQueryWarehouse(context.Configuration);
 }

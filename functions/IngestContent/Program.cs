@@ -1,4 +1,4 @@
-using Pipeline.Functions.IngestContent;
 using Pipeline.Functions.Hosting;
+using Pipeline.Functions.IngestContent;
 
 await FunctionHost.RunAsync<IngestContentFunction>(args);

@@ -1,4 +1,4 @@
-using Pipeline.Functions.IngestInteraction;
 using Pipeline.Functions.Hosting;
+using Pipeline.Functions.IngestInteraction;
 
 await FunctionHost.RunAsync<IngestInteractionFunction>(args);

@@ -1,7 +1,6 @@
 using Pipeline.Functions.Hosting;
 using Pipeline.Ingestion;
 using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Configuration;
 
 namespace Pipeline.Functions.IngestInteraction;
 
@@ -10,5 +9,5 @@ public sealed class Startup : FunctionsStartup
 {
     /// <inheritdoc />
     public override void ConfigureServices(WebHostBuilderContext context, IServiceCollection services) =>
-        services.AddPubSubIngestion().RefuseWarehouseChoice(context.Configuration).AddBigQueryWarehouse(context.Configuration);
+        services.AddPubSubIngestion().RefuseLegacyWarehouseVariables(context.Configuration).AddBigQueryWarehouse(context.Configuration);
 }

@@ -1,6 +1,5 @@
 using Pipeline.Functions.Hosting;
 using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Configuration;
 
 namespace Pipeline.Functions.UserContent;
 
@@ -9,5 +8,5 @@ public sealed class Startup : FunctionsStartup
 {
     /// <inheritdoc />
     public override void ConfigureServices(WebHostBuilderContext context, IServiceCollection services) =>
-        services.RefuseWarehouseChoice(context.Configuration).AddBigQueryWarehouse(context.Configuration);
+        services.RefuseLegacyWarehouseVariables(context.Configuration).AddBigQueryWarehouse(context.Configuration);
 }

@@ -1,9 +1,9 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Pipeline.Domain;
+using Pipeline.Domain.Query;
 using Pipeline.Functions.Framework;
 using Pipeline.Functions.Hosting;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Query;
 
 namespace Pipeline.Functions.UserContent;
 

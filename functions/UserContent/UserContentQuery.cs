@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
-using Pipeline.Warehouse.Parsing;
-using Pipeline.Warehouse.Query;
+using Pipeline.Domain.Parsing;
+using Pipeline.Domain.Query;
 
 namespace Pipeline.Functions.UserContent;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
-using Pipeline.Eventarc;
+using Pipeline.Domain;
+using Pipeline.EventarcRequests;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 using Pipeline.Local.Storage;
-using Pipeline.Warehouse;
 
 namespace Pipeline.Local.Bucket;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Warehouse.DuckDb;
-using Pipeline.Warehouse.Ingest;
 using Spectre.Console;
 
 namespace Pipeline.Local.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Ingest;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Local.Commands;
 

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Local.Demo;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
+using Pipeline.Domain;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Local.Bucket;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Local.Demo;
 

@@ -1,5 +1,5 @@
+using Pipeline.Domain;
 using Pipeline.Local.PubSub;
-using Pipeline.Warehouse;
 
 namespace Pipeline.Local.Inspection;
 
@@ -13,7 +13,7 @@ public static class HealthEndpoint
     /// <param name="services">The stack's services (the DuckDB warehouse, when the stack runs on it).</param>
     /// <param name="deadLetters">The undeliverable messages.</param>
     /// <param name="cancellationToken">Cancels the probe.</param>
-    public static async Task<IResult> HandleAsync(IServiceProvider services, DeadLetterStore deadLetters, CancellationToken cancellationToken)
+    public static async Task<IResult> HandleAsync(IServiceProvider services, UndeliveredMessageStore deadLetters, CancellationToken cancellationToken)
     {
         var kept = (await deadLetters.ListAsync(cancellationToken)).Count;
         if (services.GetService<IWarehouseInspection>() is not { } warehouse)
@@ -22,7 +22,7 @@ public static class HealthEndpoint
         }
         try
         {
-            var refused = await warehouse.CountIngestErrorsAsync(cancellationToken);
+            var refused = await warehouse.CountDeadLettersAsync(cancellationToken);
             return Results.Ok(new { status = "ok", warehouse = "ok", deadLetteredMessages = kept, deadLetteredRecords = refused });
         }
         catch (Exception e) when (e is DuckDB.NET.Data.DuckDBException or IOException)

@@ -1,4 +1,4 @@
-using Pipeline.Warehouse.Retries;
+using Pipeline.Domain.Retries;
 
 namespace Pipeline.Local.PubSub;
 

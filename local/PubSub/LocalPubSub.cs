@@ -1,5 +1,5 @@
 using System.Buffers.Text;
-using Pipeline.Eventarc;
+using Pipeline.EventarcRequests;
 
 namespace Pipeline.Local.PubSub;
 
@@ -7,13 +7,13 @@ namespace Pipeline.Local.PubSub;
 /// Pub/Sub as the local stack plays it, one publish path for both of its endpoints (REST <c>topics.publish</c> and
 /// the gRPC Publisher): it assigns message ids, hands each message to the function its topic triggers as the
 /// Eventarc CloudEvent production receives, retries non-2xx answers with back-off, keeps what never succeeds in the
-/// <see cref="DeadLetterStore"/>, and answers once every message is acknowledged or kept. A message published to a
+/// <see cref="UndeliveredMessageStore"/>, and answers once every message is acknowledged or kept. A message published to a
 /// topic no function is triggered by (one made by <c>CreateTopic</c>) is kept there at once, with a warning.
 /// </summary>
 public sealed class LocalPubSub(
     TopicRegistry topics,
     FunctionInvoker invoker,
-    DeadLetterStore deadLetters,
+    UndeliveredMessageStore deadLetters,
     DeliveryOptions delivery,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,

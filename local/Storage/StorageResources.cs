@@ -58,7 +58,7 @@ public static class StorageResources
     public static string ETagOf(StoredObject stored) =>
         Convert.ToBase64String(Encoding.ASCII.GetBytes(FormattableString.Invariant($"{stored.Generation}/{stored.Metageneration}")));
 
-    private static string Time(DateTimeOffset at) => Pipeline.Warehouse.Rfc3339.Microseconds(at);
+    private static string Time(DateTimeOffset at) => Pipeline.Domain.Rfc3339.Microseconds(at);
 }
 
 /// <summary>An object resource (<c>storage#object</c>).</summary>

@@ -1,9 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using CloudNative.CloudEvents;
 using Google.Protobuf;
+using Pipeline.Domain.Rows;
 using Pipeline.Events.Protobuf;
-using Pipeline.Warehouse.Ingest;
-using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Ingestion;
 
@@ -20,7 +19,7 @@ public static class CloudEventDecoding
     /// </summary>
     /// <typeparam name="T">The payload type.</typeparam>
     /// <param name="cloudEvent">The event, its data as the untyped adapter handed it over.</param>
-    /// <param name="source">The dead letter's <c>source</c> (one of <c>ErrorSources</c>).</param>
+    /// <param name="source">The dead letter's <c>source</c> (one of <c>DeadLetterSources</c>).</param>
     /// <param name="receivedAt">The dead letter's <c>received_at</c>.</param>
     /// <param name="data">The payload, when it decodes.</param>
     /// <param name="deadLetter">The dead letter, when it does not.</param>

@@ -8,7 +8,7 @@ public static class IngestionServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="PubSubIngestion"/> as a singleton, and the system clock unless a <see cref="TimeProvider"/> is
-    /// already registered. An <see cref="Pipeline.Warehouse.IWarehouse"/> must be registered too.
+    /// already registered. An <see cref="Pipeline.Domain.IWarehouse"/> must be registered too.
     /// </summary>
     public static IServiceCollection AddPubSubIngestion(this IServiceCollection services)
     {

@@ -1,6 +1,6 @@
 using CloudNative.CloudEvents;
+using Pipeline.Domain.Rows;
 using Pipeline.Functions.Framework;
-using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Ingestion;
 
@@ -10,7 +10,7 @@ namespace Pipeline.Ingestion;
 /// 400 and redelivered forever.
 /// </summary>
 /// <param name="kind">Which table the records go to.</param>
-/// <param name="source">The <c>source</c> of its dead-lettered records (one of <c>ErrorSources</c>).</param>
+/// <param name="source">The <c>source</c> of its dead-lettered records (one of <c>DeadLetterSources</c>).</param>
 /// <param name="ingestion">Stores the records.</param>
 public abstract class PubSubIngestFunction(RecordKind kind, string source, PubSubIngestion ingestion) : ICloudEventFunction
 {

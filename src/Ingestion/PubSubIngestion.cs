@@ -1,10 +1,9 @@
 using CloudNative.CloudEvents;
 using Microsoft.Extensions.Logging;
-using Pipeline.Functions.Framework;
+using Pipeline.Domain;
+using Pipeline.Domain.Rows;
 using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Ingest;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Functions.Framework;
 
 namespace Pipeline.Ingestion;
 
@@ -50,7 +49,7 @@ public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, IL
             ? newly == valid ? $"{newly} stored" : $"{newly} stored, {valid - newly} already stored"
             : $"{valid} written (a redelivered record is stored once)";
         // One line per event: outcome and counts at INFO, never the payload; a reason (which may quote a value) only at WARNING.
-        if (batch.Errors.Count == 0)
+        if (batch.DeadLetters.Count == 0)
         {
             logger.LogInformation("{Function} event {EventId}: {Received} received, {Stored}, {Rejected} rejected",
                 source, cloudEvent.Id, valid, stored, 0);
@@ -58,7 +57,7 @@ public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, IL
         else
         {
             logger.LogWarning("{Function} event {EventId} dead-lettered records: {Received} received, {Stored}, {Rejected} rejected, first reason: {Reason}",
-                source, cloudEvent.Id, valid + batch.Errors.Count, stored, batch.Errors.Count, batch.Errors[0].Error);
+                source, cloudEvent.Id, valid + batch.DeadLetters.Count, stored, batch.DeadLetters.Count, batch.DeadLetters[0].Error);
         }
     }
 

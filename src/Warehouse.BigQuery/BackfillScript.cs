@@ -1,8 +1,7 @@
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
+using Pipeline.Domain.Schema;
 using Pipeline.Warehouse.BigQuery.Rest;
-using Pipeline.Warehouse.Ingest;
-using Pipeline.Warehouse.Rows;
-using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.BigQuery;
 
@@ -24,11 +23,11 @@ internal static class BackfillScript
     /// The columns of <c>ingest_errors</c> a backfill stages for each bad row: all but the source (<c>@source</c>)
     /// and the write time (<c>@started_at</c>).
     /// </summary>
-    public static IReadOnlyList<Column<IngestError>> DeadLetterColumns { get; } =
+    public static IReadOnlyList<Column<DeadLetter>> DeadLetterColumns { get; } =
         [.. WarehouseSchema.IngestErrors.Columns.Where(c => c != s_source && !c.IsWriteTime)];
 
     /// <summary>A target's columns that its rows hold: all but the write time, which the commit fills with <c>@started_at</c>.</summary>
-    public static IReadOnlyList<Column<TRow>> RowColumns<TRow>(Table<TRow> table) => [.. table.Columns.Where(c => !c.IsWriteTime)];
+    public static IReadOnlyList<Column<TRow>> RowColumns<TRow>(TableDeclaration<TRow> table) => [.. table.Columns.Where(c => !c.IsWriteTime)];
 
     /// <summary>
     /// The staging table: the target's row columns, then the dead letters' not among them. A good row fills the
@@ -108,7 +107,7 @@ internal static class BackfillScript
         WHERE object = @object AND target = @target
         """;
 
-    private static Schema.Table Target(RecordKind target) => target == RecordKind.Interaction ? WarehouseSchema.UserInteraction : WarehouseSchema.ContentMeta;
+    private static TableDeclaration Target(RecordKind target) => target == RecordKind.Interaction ? WarehouseSchema.UserInteraction : WarehouseSchema.ContentMeta;
 
     private static string Names(IEnumerable<Column> columns) => string.Join(", ", columns.Select(c => c.Name));
 

@@ -3,10 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Warehouse.BigQuery.Rest;
-using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Warehouse.BigQuery;
 
@@ -153,7 +152,7 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
         Values.Parameter("target", (load.Target == RecordKind.Interaction ? options.Interactions : options.ContentMeta).TableId),
         Values.Parameter("object_prefix", load.ObjectEventIdPrefix),
         Values.Parameter("own_row", CsvLoad.OwnRowSuffixPattern),
-        Values.Parameter("source", ErrorSources.BackfillCsv),
+        Values.Parameter("source", DeadLetterSources.BackfillCsv),
         Values.Parameter("started_at", startedAt),
     ];
 

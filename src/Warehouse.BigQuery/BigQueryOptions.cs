@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Pipeline.Domain.Retries;
+using Pipeline.Domain.Schema;
 using Pipeline.Warehouse.BigQuery.Rest;
-using Pipeline.Warehouse.Retries;
-using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.BigQuery;
 

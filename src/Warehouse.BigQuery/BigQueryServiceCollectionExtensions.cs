@@ -2,7 +2,7 @@ using Google.Apis.Auth.OAuth2;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
 using Pipeline.Warehouse.BigQuery.Rest;
 
 namespace Pipeline.Warehouse.BigQuery;

@@ -2,11 +2,11 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Query;
+using Pipeline.Domain.Rows;
+using Pipeline.Domain.Schema;
 using Pipeline.Warehouse.BigQuery.Rest;
-using Pipeline.Warehouse.Query;
-using Pipeline.Warehouse.Rows;
-using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.BigQuery;
 
@@ -50,10 +50,10 @@ public sealed class BigQueryWarehouse(
 
     private async Task<WriteOutcome> WriteWithinAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
-        var refused = new List<IngestError>();
+        var refused = new List<DeadLetter>();
         refused.AddRange(await InsertRowsAsync(options.Interactions, batch.Interactions, r => r.EventId, s_interaction, batch.ReceivedAt, cancellationToken));
         refused.AddRange(await InsertRowsAsync(options.ContentMeta, batch.ContentMeta, r => r.EventId, s_contentMeta, batch.ReceivedAt, cancellationToken));
-        var errors = batch.Errors.Concat(refused).ToList();
+        var errors = batch.DeadLetters.Concat(refused).ToList();
         var unstorable = await InsertAsync(options.IngestErrors, errors, e => $"{e.Source}:{e.EventId}", s_ingestError, batch.ReceivedAt, cancellationToken);
         if (unstorable.Count > 0)
         {
@@ -82,14 +82,14 @@ public sealed class BigQueryWarehouse(
 
     private static readonly JsonRow<Interaction> s_interaction = new(WarehouseSchema.UserInteraction);
     private static readonly JsonRow<ContentMeta> s_contentMeta = new(WarehouseSchema.ContentMeta);
-    private static readonly JsonRow<IngestError> s_ingestError = new(WarehouseSchema.IngestErrors);
+    private static readonly JsonRow<DeadLetter> s_ingestError = new(WarehouseSchema.IngestErrors);
 
     /// <summary>Inserts rows; the ones BigQuery calls invalid become dead letters (source: the table) to store instead.</summary>
-    private async Task<IEnumerable<IngestError>> InsertRowsAsync<TRow>(
+    private async Task<IEnumerable<DeadLetter>> InsertRowsAsync<TRow>(
         TableReference table, IReadOnlyList<TRow> rows, Func<TRow, string> insertId, JsonRow<TRow> json, DateTime writeTime,
         CancellationToken cancellationToken) =>
         (await InsertAsync(table, rows, insertId, json, writeTime, cancellationToken))
-            .Select(r => new IngestError($"insertAll:{table.TableId}", r.InsertId, r.Json, r.Reason));
+            .Select(r => new DeadLetter($"insertAll:{table.TableId}", r.InsertId, r.Json, r.Reason));
 
     /// <summary>
     /// insertAll in chunks of ≤500 rows and ≤9 MB. Rows BigQuery calls <c>invalid</c> come back as dead letters;
@@ -164,7 +164,7 @@ public sealed class BigQueryWarehouse(
     /// bytes): each column by name, in order, NULL as null; INT64 as a decimal string (exact past 2^53), TIMESTAMP as
     /// RFC 3339 UTC µs, the write-time columns the batch's time.
     /// </summary>
-    private sealed class JsonRow<TRow>(Table<TRow> table)
+    private sealed class JsonRow<TRow>(TableDeclaration<TRow> table)
     {
         private readonly (JsonEncodedText Name, Action<Utf8JsonWriter, TRow>? Value)[] _cells =
             [.. table.Columns.Select(c => (JsonEncodedText.Encode(c.Name), Cell(c)))];

@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 using Google.Cloud.Storage.V1;
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
 
 namespace Pipeline.Warehouse.BigQuery;
 

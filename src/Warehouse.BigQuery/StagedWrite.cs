@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
+using Pipeline.Domain.Schema;
 using Pipeline.Warehouse.BigQuery.Rest;
-using Pipeline.Warehouse.Rows;
-using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Warehouse.BigQuery;
 
@@ -24,7 +24,7 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
     // Each row type's NDJSON line, from the declared columns.
     private static readonly Action<Utf8JsonWriter, Interaction> s_interaction = Fields(BackfillScript.RowColumns(WarehouseSchema.UserInteraction));
     private static readonly Action<Utf8JsonWriter, ContentMeta> s_contentMeta = Fields(BackfillScript.RowColumns(WarehouseSchema.ContentMeta));
-    private static readonly Action<Utf8JsonWriter, IngestError> s_deadLetter = Fields(BackfillScript.DeadLetterColumns);
+    private static readonly Action<Utf8JsonWriter, DeadLetter> s_deadLetter = Fields(BackfillScript.DeadLetterColumns);
 
     private readonly MemoryStream _buffer = new(ChunkBytes + (1 << 16));
     private Utf8JsonWriter? _json;
@@ -38,7 +38,7 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
 
     public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken) => AddAsync(rows, s_contentMeta, cancellationToken);
 
-    public async Task CommitAsync(IReadOnlyList<IngestError> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
+    public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
     {
         await AddAsync(deadLetters, s_deadLetter, cancellationToken);
         if (_session is not null)

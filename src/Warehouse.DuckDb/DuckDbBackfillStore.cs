@@ -1,9 +1,8 @@
 using System.Globalization;
 using DuckDB.NET.Data;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Ingest;
-using Pipeline.Warehouse.Query;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Query;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Warehouse.DuckDb;
 
@@ -97,7 +96,7 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
             return ValueTask.CompletedTask;
         }
 
-        public Task CommitAsync(IReadOnlyList<IngestError> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
+        public Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
         {
             _appender?.Close();
             owner._commit.AppendAndMove(connection, [new IngestBatch([], [], deadLetters, startedAt)]);

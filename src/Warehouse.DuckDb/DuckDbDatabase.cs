@@ -75,7 +75,7 @@ public sealed class DuckDbDatabase : IAsyncDisposable
     }
 
     /// <summary>The table a record kind is stored in, under its configured name.</summary>
-    internal string TableOf(Ingest.RecordKind kind) => kind == Ingest.RecordKind.Interaction ? Tables.Interactions : Tables.ContentMeta;
+    internal string TableOf(Pipeline.Domain.Rows.RecordKind kind) => kind == Pipeline.Domain.Rows.RecordKind.Interaction ? Tables.Interactions : Tables.ContentMeta;
 
     /// <summary>Runs a statement whose values are bound positionally.</summary>
     internal static void Execute(DuckDBConnection connection, string sql, params object?[] values)

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
 
 namespace Pipeline.Warehouse.DuckDb;
 

@@ -1,6 +1,6 @@
 using DuckDB.NET.Data;
-using Pipeline.Warehouse.Rows;
-using Pipeline.Warehouse.Schema;
+using Pipeline.Domain.Rows;
+using Pipeline.Domain.Schema;
 
 namespace Pipeline.Warehouse.DuckDb;
 
@@ -113,7 +113,7 @@ internal sealed class DuckDbIngestCommit(TableNames tables)
     {
         Append(connection, staging ? DuckDbSchema.StageInteractions : tables.Interactions, staging, batches, b => b.Interactions, DuckDbSchema.Interactions);
         Append(connection, staging ? DuckDbSchema.StageContentMeta : tables.ContentMeta, staging, batches, b => b.ContentMeta, DuckDbSchema.ContentMeta);
-        Append(connection, staging ? DuckDbSchema.StageErrors : tables.IngestErrors, staging, batches, b => b.Errors, DuckDbSchema.IngestErrors);
+        Append(connection, staging ? DuckDbSchema.StageErrors : tables.IngestErrors, staging, batches, b => b.DeadLetters, DuckDbSchema.IngestErrors);
     }
 
     /// <summary>One table's rows of every batch, each written at its batch's <see cref="IngestBatch.ReceivedAt"/>.</summary>

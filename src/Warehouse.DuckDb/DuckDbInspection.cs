@@ -1,7 +1,7 @@
 using DuckDB.NET.Data;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Rows;
-using Pipeline.Warehouse.Schema;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
+using Pipeline.Domain.Schema;
 
 namespace Pipeline.Warehouse.DuckDb;
 
@@ -14,7 +14,7 @@ public sealed class DuckDbInspection(DuckDbDatabase database) : IWarehouseInspec
         ReadLoadLogAsync(database, "", [], cancellationToken);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<StoredIngestError>> ReadIngestErrorsAsync(
+    public async Task<IReadOnlyList<StoredDeadLetter>> ReadDeadLettersAsync(
         string? source, DateTime? since, DateTime? until, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenReaderAsync(cancellationToken);
@@ -30,17 +30,17 @@ public sealed class DuckDbInspection(DuckDbDatabase database) : IWarehouseInspec
         command.Parameters.Add(new DuckDBParameter("until", (object?)until ?? DBNull.Value));
         command.Parameters.Add(new DuckDBParameter("limit", limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<StoredIngestError>();
+        var rows = new List<StoredDeadLetter>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new StoredIngestError(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            rows.Add(new StoredDeadLetter(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
                 reader.GetString(3), reader.GetDateTime(4)));
         }
         return rows;
     }
 
     /// <inheritdoc />
-    public async Task<long> CountIngestErrorsAsync(CancellationToken cancellationToken)
+    public async Task<long> CountDeadLettersAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenReaderAsync(cancellationToken);
         await using var command = connection.CreateCommand();

@@ -1,7 +1,7 @@
 using DuckDB.NET.Data;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Rows;
-using Pipeline.Warehouse.Schema;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
+using Pipeline.Domain.Schema;
 
 namespace Pipeline.Warehouse.DuckDb;
 
@@ -24,7 +24,7 @@ internal static class DuckDbSchema
 
     public static RowAppender<ContentMeta> ContentMeta { get; } = new(WarehouseSchema.ContentMeta);
 
-    public static RowAppender<IngestError> IngestErrors { get; } = new(WarehouseSchema.IngestErrors);
+    public static RowAppender<DeadLetter> IngestErrors { get; } = new(WarehouseSchema.IngestErrors);
 
     public static RowAppender<LoadLogEntry> LoadLog { get; } = new(WarehouseSchema.LoadLog);
 
@@ -46,9 +46,9 @@ internal static class DuckDbSchema
         """;
 
     /// <summary>The columns of a table, comma-separated, in its order.</summary>
-    public static string ColumnList(Table table) => string.Join(", ", table.Columns.Select(c => c.Name));
+    public static string ColumnList(TableDeclaration table) => string.Join(", ", table.Columns.Select(c => c.Name));
 
-    private static string CreateTable(Table table, string name)
+    private static string CreateTable(TableDeclaration table, string name)
     {
         var width = table.Columns.Max(c => c.Name.Length);
         var lines = table.Columns.Select(c => $"    {c.Name.PadRight(width)} {TypeName(c.Type)}{(c.Nullable ? "" : " NOT NULL")}").ToList();
@@ -71,7 +71,7 @@ internal static class DuckDbSchema
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
-    private static IEnumerable<(Table Table, string Name)> Named(TableNames tables) =>
+    private static IEnumerable<(TableDeclaration Table, string Name)> Named(TableNames tables) =>
     [
         (WarehouseSchema.UserInteraction, tables.Interactions),
         (WarehouseSchema.ContentMeta, tables.ContentMeta),
@@ -84,7 +84,7 @@ internal static class DuckDbSchema
 /// Appends a table's rows with DuckDB's appender: every column in declaration order, through its typed accessor
 /// (no boxing, no reflection), because a backfill appends millions of rows a second.
 /// </summary>
-internal sealed class RowAppender<TRow>(Table<TRow> table)
+internal sealed class RowAppender<TRow>(TableDeclaration<TRow> table)
 {
     private readonly Column<TRow>[] _columns = [.. table.Columns];
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
 
 namespace Pipeline.Warehouse.DuckDb;
 

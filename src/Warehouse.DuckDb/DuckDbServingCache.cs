@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using DuckDB.NET.Data;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Query;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Query;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Warehouse.DuckDb;
 

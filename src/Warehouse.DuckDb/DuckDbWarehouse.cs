@@ -1,6 +1,6 @@
 using DuckDB.NET.Data;
-using Pipeline.Warehouse.Query;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain.Query;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Warehouse.DuckDb;
 

@@ -1,4 +1,4 @@
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
 
 namespace Pipeline.Warehouse.DuckDb;
 

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Warehouse.DuckDb;
 

@@ -1,4 +1,4 @@
-using Pipeline.Eventarc;
+using Pipeline.EventarcRequests;
 using Pipeline.Functions.Testing;
 
 namespace Pipeline.Tests.Fixtures;

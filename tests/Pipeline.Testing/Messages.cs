@@ -1,7 +1,7 @@
 using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Pipeline.Eventarc;
+using Pipeline.EventarcRequests;
 using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using DuckDB.NET.Data;
-using Pipeline.Warehouse.Query;
+using Pipeline.Domain.Query;
 
 namespace Pipeline.Bench.Scenarios.Query;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Pipeline.Domain.Query;
 using Pipeline.Warehouse.DuckDb;
-using Pipeline.Warehouse.Query;
 
 namespace Pipeline.Bench.Scenarios.Query;
 

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using DuckDB.NET.Data;
-using Pipeline.Warehouse.Query;
+using Pipeline.Domain.Query;
 
 namespace Pipeline.Bench.Scenarios.Query;
 

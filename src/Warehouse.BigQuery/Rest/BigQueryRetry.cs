@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Http.Resilience;
-using Pipeline.Warehouse.Retries;
+using Pipeline.Domain.Retries;
 using Polly;
 
 namespace Pipeline.Warehouse.BigQuery.Rest;

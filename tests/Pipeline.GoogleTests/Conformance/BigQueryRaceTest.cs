@@ -1,8 +1,8 @@
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Tests.GoogleSql;
-using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Tests.Conformance;
 

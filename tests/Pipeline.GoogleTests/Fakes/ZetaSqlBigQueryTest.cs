@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Pipeline.Domain.Query;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse.Query;
 
 namespace Pipeline.Tests.GoogleSql;
 

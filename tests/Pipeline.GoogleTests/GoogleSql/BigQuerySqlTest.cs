@@ -1,13 +1,13 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Pipeline.Domain.Backfill;
+using Pipeline.EventarcRequests;
+using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
+using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 using Pipeline.Functions.BackfillCsv;
 using Pipeline.Functions.IngestInteraction;
 using Pipeline.Functions.UserContent;
-using Pipeline.Eventarc;
-using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
-using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse.Backfill;
 
 namespace Pipeline.Tests.GoogleSql;
 

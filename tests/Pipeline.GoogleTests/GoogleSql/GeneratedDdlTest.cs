@@ -1,5 +1,5 @@
+using Pipeline.Domain.Schema;
 using Pipeline.Tests.Warehouse;
-using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Tests.GoogleSql;
 

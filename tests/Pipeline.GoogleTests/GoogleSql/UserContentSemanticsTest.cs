@@ -1,9 +1,9 @@
 using CsCheck;
+using Pipeline.Domain.Query;
+using Pipeline.Domain.Rows;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse.BigQuery;
 using Pipeline.Warehouse.BigQuery.Rest;
-using Pipeline.Warehouse.Query;
-using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.GoogleSql;
 

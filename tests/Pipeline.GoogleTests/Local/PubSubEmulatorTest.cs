@@ -57,7 +57,7 @@ public sealed class PubSubEmulatorTest : IAsyncDisposable
         Assert.True(run["delete"].TryGetProperty("ok", out _) && Code(run["getDeleted"]) == 5, $"deleted, then NOT_FOUND expected: {context}");
         Assert.True(Code(run["deleteProduct"]) == 9, $"FAILED_PRECONDITION expected: {context}");
         // Published to a topic no function listens to: acknowledged only once kept, never dropped.
-        var kept = Assert.Single(await _stack.Services.GetRequiredService<DeadLetterStore>().ListAsync(default));
+        var kept = Assert.Single(await _stack.Services.GetRequiredService<UndeliveredMessageStore>().ListAsync(default));
         Assert.Equal(("scratch-topic", Ok(run["publish"]), 0), (kept.Topic, kept.MessageId, kept.Attempts));
         Assert.Equal("""{"kept": true}""", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(kept.Data!)));
     }

@@ -1,6 +1,6 @@
 using System.Text;
+using Pipeline.Domain.Schema;
 using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Tests.Warehouse;
 
@@ -22,7 +22,7 @@ public static class BigQueryDdl
     public static string Generate()
     {
         var sql = new StringBuilder($"""
-            -- The four tables in GoogleSQL, generated from src/Warehouse/Schema/WarehouseSchema.cs: do not edit, regenerate with
+            -- The four tables in GoogleSQL, generated from src/Domain/Schema/WarehouseSchema.cs: do not edit, regenerate with
             --   {RegenerateCommand}
             -- Idempotent: safe to run again. Run with the dataset as default, e.g.:
             --   bq query --use_legacy_sql=false --dataset_id="$PROJECT:$DATASET" < deploy/bigquery.sql
@@ -36,7 +36,7 @@ public static class BigQueryDdl
         return sql.ToString();
     }
 
-    private static string CreateTable(Table table)
+    private static string CreateTable(TableDeclaration table)
     {
         var nameWidth = table.Columns.Max(c => c.Name.Length);
         var typeWidth = table.Columns.Max(c => BackfillScript.SqlType(c.Type).Length);

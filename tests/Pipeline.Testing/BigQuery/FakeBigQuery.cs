@@ -3,9 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Tests.GoogleSql;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Fixtures;
 
@@ -132,7 +132,7 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
     public Task<IReadOnlyList<Stored<ContentMeta>>> ContentMetaAsync() => StoredRows.ContentMetaAsync(RowsAsync);
 
     /// <summary>ZetaSQL mode: every row of ingest_errors, as records.</summary>
-    public Task<IReadOnlyList<Stored<IngestError>>> IngestErrorsAsync() => StoredRows.IngestErrorsAsync(RowsAsync);
+    public Task<IReadOnlyList<Stored<DeadLetter>>> IngestErrorsAsync() => StoredRows.IngestErrorsAsync(RowsAsync);
 
     /// <summary>ZetaSQL mode: every row of load_log, as records.</summary>
     public Task<IReadOnlyList<LoadLogEntry>> LoadLogAsync() => StoredRows.LoadLogAsync(RowsAsync);

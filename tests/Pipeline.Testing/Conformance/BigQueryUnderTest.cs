@@ -1,7 +1,7 @@
+using Pipeline.Domain;
+using Pipeline.Domain.Backfill;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Tests.GoogleSql;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery;
 
 namespace Pipeline.Tests.Conformance;

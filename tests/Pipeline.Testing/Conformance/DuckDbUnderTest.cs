@@ -1,5 +1,5 @@
+using Pipeline.Domain;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
 using Pipeline.Warehouse.DuckDb;
 
 namespace Pipeline.Tests.Conformance;
@@ -17,7 +17,7 @@ public sealed class DuckDbUnderTest : IWarehouseUnderTest
 
     public IWarehouse Warehouse => _store.Warehouse;
 
-    public Pipeline.Warehouse.Backfill.CsvBackfill Backfill => _store.Backfill;
+    public Pipeline.Domain.Backfill.CsvBackfill Backfill => _store.Backfill;
 
     public string Bucket => "local-bucket";
 

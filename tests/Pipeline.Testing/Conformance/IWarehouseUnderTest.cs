@@ -1,4 +1,4 @@
-using Pipeline.Warehouse;
+using Pipeline.Domain;
 
 namespace Pipeline.Tests.Conformance;
 
@@ -11,7 +11,7 @@ public interface IWarehouseUnderTest : IAsyncDisposable
     IWarehouse Warehouse { get; }
 
     /// <summary>The engine's backfill use case.</summary>
-    Pipeline.Warehouse.Backfill.CsvBackfill Backfill { get; }
+    Pipeline.Domain.Backfill.CsvBackfill Backfill { get; }
 
     /// <summary>The bucket the engine's backfill reads.</summary>
     string Bucket { get; }

@@ -1,9 +1,8 @@
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Query;
+using Pipeline.Domain.Rows;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Tests.GoogleSql;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Ingest;
-using Pipeline.Warehouse.Query;
-using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Conformance;
 
@@ -50,13 +49,13 @@ public abstract class WarehouseConformance : IAsyncLifetime
         await _engine.Warehouse.WriteAsync(new IngestBatch(
             [new Interaction("m1:0", 9007199254740993, 12, 95.5, s_day.AddHours(10))],
             [new ContentMeta("m2", 12, "romance", null)],
-            [new IngestError("IngestInteraction", "m1:1", """{"user_id":-1}""", "user_id: must be ≥ 0, got -1")],
+            [new DeadLetter("IngestInteraction", "m1:1", """{"user_id":-1}""", "user_id: must be ≥ 0, got -1")],
             s_day), default);
 
         var interaction = Assert.Single(await _engine.InteractionsAsync());
         Assert.Equal(new(new Interaction("m1:0", 9007199254740993L, 12L, 95.5, s_day.AddHours(10)), s_day), interaction);
         Assert.Equal(new(new ContentMeta("m2", 12L, "romance", null), s_day), Assert.Single(await _engine.ContentMetaAsync()));
-        Assert.Equal(new(new IngestError("IngestInteraction", "m1:1", """{"user_id":-1}""", "user_id: must be ≥ 0, got -1"), s_day),
+        Assert.Equal(new(new DeadLetter("IngestInteraction", "m1:1", """{"user_id":-1}""", "user_id: must be ≥ 0, got -1"), s_day),
             Assert.Single(await _engine.IngestErrorsAsync()));
     }
 
@@ -66,7 +65,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
         var batch = new IngestBatch(
             [new Interaction("r1", 7, 12, 95, s_day), new Interaction("r2", 7, 13, 99, s_day)],
             [new ContentMeta("c1", 12, "romance", null), new ContentMeta("c2", 13, "drama", null)],
-            [new IngestError("IngestInteraction", "r3", "{}", "user_id: missing")],
+            [new DeadLetter("IngestInteraction", "r3", "{}", "user_id: missing")],
             s_day);
 
         await _engine.Warehouse.WriteAsync(batch, default);
@@ -118,7 +117,7 @@ public abstract class WarehouseConformance : IAsyncLifetime
             new(new Interaction(Uri("user_interaction/a.csv") + "#100:2", 7L, 12L, 95.5, s_day), Now.UtcDateTime),
             new(new Interaction(Uri("user_interaction/a.csv") + "#100:4", long.MaxValue, 14L, 91.0, s_day.AddHours(4).AddMinutes(30)), Now.UtcDateTime),
         ], rows);
-        Assert.Equal(new(new IngestError("BackfillCsv", Uri("user_interaction/a.csv") + "#100:3", "13,\"y, z\",7,250,2022-03-27",
+        Assert.Equal(new(new DeadLetter("BackfillCsv", Uri("user_interaction/a.csv") + "#100:3", "13,\"y, z\",7,250,2022-03-27",
             "line 3: read_percent: must be between 0 and 100, got '250'"), Now.UtcDateTime), Assert.Single(await _engine.IngestErrorsAsync()));
         Assert.Equal([("loaded", 2L, 1L, "1 bad rows dead-lettered")], await LoadLogAsync());
         Assert.Equal(new Dictionary<string, long>(), await CountsAsync(7, DateOnly.FromDateTime(s_day)));

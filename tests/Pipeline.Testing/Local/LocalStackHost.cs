@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.TestHost;
+using Pipeline.Domain.Rows;
 using Pipeline.Local;
 using Pipeline.Local.PubSub;
 using Pipeline.Warehouse.DuckDb;
-using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Fixtures;
 

@@ -1,7 +1,7 @@
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Query;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Query;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Tests.Fixtures;
 

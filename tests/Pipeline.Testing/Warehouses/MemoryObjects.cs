@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
 
 namespace Pipeline.Tests.Fixtures;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Query;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain;
+using Pipeline.Domain.Query;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Tests.Fixtures;
 

@@ -1,6 +1,6 @@
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Rows;
-using Pipeline.Warehouse.Schema;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
+using Pipeline.Domain.Schema;
 
 namespace Pipeline.Tests.Fixtures;
 
@@ -9,7 +9,7 @@ public sealed record Stored<TRow>(TRow Row, DateTime WrittenAt);
 
 /// <summary>
 /// Rows read back as the product's records (<see cref="Interaction"/>, <see cref="ContentMeta"/>,
-/// <see cref="IngestError"/>, <see cref="LoadLogEntry"/>) instead of arrays read by position. A row is a table's
+/// <see cref="DeadLetter"/>, <see cref="LoadLogEntry"/>) instead of arrays read by position. A row is a table's
 /// columns in <see cref="WarehouseSchema"/>'s order (which DuckDB's tables and <c>deploy/bigquery.sql</c> have), as
 /// C# values (string, long, double, DateTime, null); each value is found by its column's name, and timestamps are UTC.
 /// </summary>
@@ -29,10 +29,10 @@ public static class StoredRows
             at.Timestamp("ingested_at"));
     }
 
-    public static Stored<IngestError> IngestError(object?[] row)
+    public static Stored<DeadLetter> DeadLetter(object?[] row)
     {
         var at = Reader(WarehouseSchema.IngestErrors, row);
-        return new(new IngestError(at.String("source"), at.String("event_id"), at.NullableString("payload")!, at.String("error")),
+        return new(new DeadLetter(at.String("source"), at.String("event_id"), at.NullableString("payload")!, at.String("error")),
             at.Timestamp("received_at"));
     }
 
@@ -50,18 +50,18 @@ public static class StoredRows
     public static async Task<IReadOnlyList<Stored<ContentMeta>>> ContentMetaAsync(Func<string, Task<IReadOnlyList<object?[]>>> rowsOf) =>
         (await rowsOf(WarehouseSchema.ContentMeta.Name)).Select(ContentMeta).ToList();
 
-    public static async Task<IReadOnlyList<Stored<IngestError>>> IngestErrorsAsync(Func<string, Task<IReadOnlyList<object?[]>>> rowsOf) =>
-        (await rowsOf(WarehouseSchema.IngestErrors.Name)).Select(IngestError).ToList();
+    public static async Task<IReadOnlyList<Stored<DeadLetter>>> IngestErrorsAsync(Func<string, Task<IReadOnlyList<object?[]>>> rowsOf) =>
+        (await rowsOf(WarehouseSchema.IngestErrors.Name)).Select(DeadLetter).ToList();
 
     public static async Task<IReadOnlyList<LoadLogEntry>> LoadLogAsync(Func<string, Task<IReadOnlyList<object?[]>>> rowsOf) =>
         (await rowsOf(WarehouseSchema.LoadLog.Name)).Select(LoadLogEntry).ToList();
 
-    private static RowReader Reader(Table table, object?[] row) =>
+    private static RowReader Reader(TableDeclaration table, object?[] row) =>
         row.Length == table.Columns.Count
             ? new RowReader(table, row)
             : throw new InvalidOperationException($"{table.Name} has {table.Columns.Count} columns; the row read back has {row.Length}.");
 
-    private readonly struct RowReader(Table table, object?[] row)
+    private readonly struct RowReader(TableDeclaration table, object?[] row)
     {
         private object? Value(string column)
         {
@@ -101,7 +101,7 @@ public static class WarehouseUnderTestRows
     public static Task<IReadOnlyList<Stored<ContentMeta>>> ContentMetaAsync(this Conformance.IWarehouseUnderTest engine) =>
         StoredRows.ContentMetaAsync(engine.RowsAsync);
 
-    public static Task<IReadOnlyList<Stored<IngestError>>> IngestErrorsAsync(this Conformance.IWarehouseUnderTest engine) =>
+    public static Task<IReadOnlyList<Stored<DeadLetter>>> IngestErrorsAsync(this Conformance.IWarehouseUnderTest engine) =>
         StoredRows.IngestErrorsAsync(engine.RowsAsync);
 
     public static Task<IReadOnlyList<LoadLogEntry>> LoadLogAsync(this Conformance.IWarehouseUnderTest engine) =>

@@ -1,6 +1,6 @@
-using Pipeline.Warehouse.Backfill;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Warehouse.DuckDb;
-using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Fixtures;
 
@@ -28,7 +28,7 @@ public sealed class TempWarehouse : IAsyncDisposable
 
     public DuckDbWarehouse Warehouse => Engine.Warehouse;
 
-    public Pipeline.Warehouse.Backfill.CsvBackfill Backfill => Engine.Backfill;
+    public Pipeline.Domain.Backfill.CsvBackfill Backfill => Engine.Backfill;
 
     public DuckDbServingCache Serving => Engine.Serving;
 
@@ -62,7 +62,7 @@ public sealed class TempWarehouse : IAsyncDisposable
     public Task<IReadOnlyList<Stored<ContentMeta>>> ContentMetaAsync() => StoredRows.ContentMetaAsync(WholeTableAsync);
 
     /// <summary>Every row of ingest_errors, as records.</summary>
-    public Task<IReadOnlyList<Stored<IngestError>>> IngestErrorsAsync() => StoredRows.IngestErrorsAsync(WholeTableAsync);
+    public Task<IReadOnlyList<Stored<DeadLetter>>> IngestErrorsAsync() => StoredRows.IngestErrorsAsync(WholeTableAsync);
 
     /// <summary>Every row of load_log, as records, in the order the attempts started (then finished).</summary>
     public async Task<IReadOnlyList<LoadLogEntry>> LoadLogAsync() =>
@@ -107,4 +107,3 @@ public sealed class TempWarehouse : IAsyncDisposable
     }
 }
 
-public sealed record DeadLetter(string Source, string EventId, string Payload, string Error);

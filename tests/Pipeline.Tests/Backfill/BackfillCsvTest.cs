@@ -1,15 +1,15 @@
 using System.IO.Compression;
 using System.Net;
 using System.Text;
-using Pipeline.Functions.BackfillCsv;
-using Pipeline.Eventarc;
+using Pipeline.Domain;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
+using Pipeline.EventarcRequests;
 using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
+using Pipeline.Functions.BackfillCsv;
 using Pipeline.Functions.Testing;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Backfill;
 

@@ -1,8 +1,7 @@
 using System.Text;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Ingest;
-using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Backfill;
 
@@ -68,7 +67,7 @@ public sealed class CsvBackfillTest
 
         public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public Task CommitAsync(IReadOnlyList<IngestError> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
+        public Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
         {
             Committed = true;
             return Task.CompletedTask;

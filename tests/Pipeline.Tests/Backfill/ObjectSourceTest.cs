@@ -4,11 +4,11 @@ using System.Text;
 using Google.Cloud.Storage.V1;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Rows;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery;
 using Pipeline.Warehouse.DuckDb;
-using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Tests.Backfill;
 

@@ -1,6 +1,6 @@
 using DuckDB.NET.Data;
+using Pipeline.Domain.Backfill;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse.Backfill;
 
 namespace Pipeline.Tests.Backfill;
 

@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Pipeline.Eventarc;
+using Pipeline.Domain.Backfill;
+using Pipeline.EventarcRequests;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
 using Pipeline.Functions.BackfillCsv;
 using Pipeline.Functions.UserContent;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse.Backfill;
 using Pipeline.Warehouse.BigQuery;
 using Pipeline.Warehouse.BigQuery.Rest;
 

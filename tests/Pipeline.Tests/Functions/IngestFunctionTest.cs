@@ -1,11 +1,12 @@
 using System.Net;
 using System.Text;
+using Pipeline.Domain;
 using Pipeline.Functions.IngestContent;
 using Pipeline.Functions.IngestInteraction;
 using Pipeline.Functions.Testing;
 using Pipeline.Ingestion;
+using Pipeline.Domain.Rows;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
 
 namespace Pipeline.Tests.Functions;
 

@@ -1,8 +1,8 @@
+using Pipeline.Domain;
 using Pipeline.Functions.IngestInteraction;
 using Pipeline.Functions.Testing;
 using Pipeline.Ingestion;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
 
 namespace Pipeline.Tests.Functions;
 

@@ -1,7 +1,7 @@
 using System.Net;
+using Pipeline.Events.Protobuf;
 using Pipeline.Functions.Framework;
 using Pipeline.Functions.Hosting;
-using Pipeline.Events.Protobuf;
 
 namespace Pipeline.Tests.Hosting;
 

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using CloudNative.CloudEvents;
-using Pipeline.Functions.Framework;
-using Pipeline.Functions.Hosting;
 using Pipeline.Events.Protobuf;
 using Pipeline.Events.Protobuf.Cloud.PubSub.V1;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
+using Pipeline.Functions.Framework;
+using Pipeline.Functions.Hosting;
 
 namespace Pipeline.Tests.Hosting;
 

@@ -1,6 +1,6 @@
+using Pipeline.Domain.Rows;
 using Pipeline.Local;
 using Pipeline.Local.Commands;
-using Pipeline.Warehouse.Ingest;
 
 namespace Pipeline.Tests.Local;
 

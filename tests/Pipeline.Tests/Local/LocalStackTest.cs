@@ -3,10 +3,10 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
+using Pipeline.Domain;
 using Pipeline.Local;
 using Pipeline.Local.PubSub;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
 
 namespace Pipeline.Tests.Local;
 
@@ -142,7 +142,7 @@ public sealed class LocalStackTest : IAsyncDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(3, failing.Attempts);
-        var kept = await _stack!.Services.GetRequiredService<DeadLetterStore>().ListAsync(default);
+        var kept = await _stack!.Services.GetRequiredService<UndeliveredMessageStore>().ListAsync(default);
         var message = Assert.Single(kept);
         Assert.Equal(Messages.SeedInteraction, Encoding.UTF8.GetString(Convert.FromBase64String(message.Data!)));
         Assert.Equal(500, message.LastStatus);

@@ -1,14 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using DeliveryOptions = Pipeline.Local.PubSub.DeliveryOptions;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using DeadLetterStore = Pipeline.Local.PubSub.DeadLetterStore;
-using DeliveryOptions = Pipeline.Local.PubSub.DeliveryOptions;
+using Pipeline.Domain;
 using Pipeline.Local.PubSub.V1;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
+using UndeliveredMessageStore = Pipeline.Local.PubSub.UndeliveredMessageStore;
 
 namespace Pipeline.Tests.Local;
 
@@ -65,7 +65,7 @@ public sealed class PubSubGrpcTest : IAsyncDisposable
         var response = await publisher.PublishAsync(new PublishRequest { Topic = "projects/demo/topics/user-interaction", Messages = { Message(Messages.SeedInteraction) } });
 
         Assert.Equal(3, failing.Attempts);
-        var kept = Assert.Single(await _stack!.Services.GetRequiredService<DeadLetterStore>().ListAsync(default));
+        var kept = Assert.Single(await _stack!.Services.GetRequiredService<UndeliveredMessageStore>().ListAsync(default));
         Assert.Equal((Assert.Single(response.MessageIds), 3, 500), (kept.MessageId, kept.Attempts, kept.LastStatus));
     }
 
@@ -105,7 +105,7 @@ public sealed class PubSubGrpcTest : IAsyncDisposable
             new { messages = new[] { new { data = Convert.ToBase64String(Encoding.UTF8.GetBytes("audit")) } } });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var kept = Assert.Single(await _stack.Services.GetRequiredService<DeadLetterStore>().ListAsync(default));
+        var kept = Assert.Single(await _stack.Services.GetRequiredService<UndeliveredMessageStore>().ListAsync(default));
         Assert.Equal(("audit-trail", 0), (kept.Topic, kept.Attempts));
     }
 

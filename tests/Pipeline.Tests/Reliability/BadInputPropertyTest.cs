@@ -1,17 +1,16 @@
 using System.Net;
 using System.Text;
 using CsCheck;
+using Pipeline.Domain;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Parsing;
+using Pipeline.Domain.Rows;
 using Pipeline.Functions.IngestInteraction;
-using Pipeline.Functions.UserContent;
 using Pipeline.Functions.Testing;
+using Pipeline.Functions.UserContent;
 using Pipeline.Ingestion;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Ingest;
-using Pipeline.Warehouse.Rows;
 using Xunit.Abstractions;
-using Pipeline.Warehouse.Parsing;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -60,18 +59,18 @@ public sealed class BadInputPropertyTest(ITestOutputHelper output)
             cases++;
             var batch = MessageIngest.ToBatch(RecordKind.Interaction, "IngestInteraction", "m", body, DateTime.UtcNow);
 
-            Assert.All(batch.Errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Error)));
-            Assert.All(batch.Errors, e => Assert.NotNull(e.Payload));
-            var content = Pipeline.Warehouse.Parsing.MessageRecords.Split(body);
+            Assert.All(batch.DeadLetters, e => Assert.False(string.IsNullOrWhiteSpace(e.Error)));
+            Assert.All(batch.DeadLetters, e => Assert.NotNull(e.Payload));
+            var content = Pipeline.Ingestion.MessageRecords.Split(body);
             if (content.IsDecodable)
             {
-                Assert.Equal(content.Records.Count, batch.Interactions.Count + batch.Errors.Count);
+                Assert.Equal(content.Records.Count, batch.Interactions.Count + batch.DeadLetters.Count);
             }
             else
             {
-                Assert.Equal(PayloadText.Of(body), Assert.Single(batch.Errors).Payload);
+                Assert.Equal(PayloadText.Of(body), Assert.Single(batch.DeadLetters).Payload);
             }
-            Assert.Equal(batch.Interactions.Count + batch.Errors.Count, batch.Interactions.Select(r => r.EventId).Concat(batch.Errors.Select(e => e.EventId)).Distinct().Count());
+            Assert.Equal(batch.Interactions.Count + batch.DeadLetters.Count, batch.Interactions.Select(r => r.EventId).Concat(batch.DeadLetters.Select(e => e.EventId)).Distinct().Count());
         }, iter: MessageCases, threads: 1);
         output.WriteLine($"message bodies: {cases} cases");
     }
@@ -114,7 +113,7 @@ public sealed class BadInputPropertyTest(ITestOutputHelper output)
             Assert.Contains(response.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.BadRequest, HttpStatusCode.RequestEntityTooLarge });
         }, iter: HttpCases, threads: 1);
         output.WriteLine($"CloudEvent requests: {HttpCases} cases, {string.Join(", ", statuses.Select(s => $"{(int)s.Key}: {s.Value}"))}");
-        Assert.All(warehouse.Batches.SelectMany(b => b.Errors), e => Assert.False(string.IsNullOrWhiteSpace(e.Error)));
+        Assert.All(warehouse.Batches.SelectMany(b => b.DeadLetters), e => Assert.False(string.IsNullOrWhiteSpace(e.Error)));
     }
 
     [Fact]

@@ -1,14 +1,14 @@
 using System.Net;
 using System.Text;
+using Pipeline.Domain;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Parsing;
+using Pipeline.Domain.Rows;
 using Pipeline.Functions.IngestInteraction;
-using Pipeline.Functions.UserContent;
 using Pipeline.Functions.Testing;
+using Pipeline.Functions.UserContent;
 using Pipeline.Ingestion;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.Rows;
-using Pipeline.Warehouse.Parsing;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -41,7 +41,7 @@ public sealed class LimitsTest
         var response = await server.SendAsync(Messages.PubSub(deep, "deep"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var error = Assert.Single(Assert.Single(_warehouse.Batches).Errors);
+        var error = Assert.Single(Assert.Single(_warehouse.Batches).DeadLetters);
         Assert.Equal(deep, error.Payload);
         Assert.Contains("depth", error.Error, StringComparison.OrdinalIgnoreCase);
     }
@@ -57,7 +57,7 @@ public sealed class LimitsTest
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var batch = Assert.Single(_warehouse.Batches);
         Assert.Empty(batch.Interactions);
-        Assert.Equal("message carries more than 10000 records; split it into several messages", Assert.Single(batch.Errors).Error);
+        Assert.Equal("message carries more than 10000 records; split it into several messages", Assert.Single(batch.DeadLetters).Error);
     }
 
     [Fact]

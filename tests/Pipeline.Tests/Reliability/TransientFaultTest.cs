@@ -1,10 +1,10 @@
 using System.Net.Http.Json;
 using System.Text;
+using Pipeline.Domain;
+using Pipeline.Domain.Rows;
 using Pipeline.Local.PubSub;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
 using Pipeline.Warehouse.DuckDb;
-using Pipeline.Warehouse.Rows;
 using Xunit.Abstractions;
 
 namespace Pipeline.Tests.Reliability;
@@ -44,7 +44,7 @@ public sealed class TransientFaultTest(ITestOutputHelper output)
         var ids = (await Task.WhenAll(batches)).SelectMany(i => i).ToList();
 
         var faulty = stack.Services.GetRequiredService<FaultyWarehouse>();
-        var kept = await stack.Services.GetRequiredService<DeadLetterStore>().ListAsync(default);
+        var kept = await stack.Services.GetRequiredService<UndeliveredMessageStore>().ListAsync(default);
         var stored = await TempWarehouse.QueryAsync(stack.Services.GetRequiredService<DuckDbDatabase>(), "SELECT event_id, count(*) FROM user_interaction GROUP BY event_id");
         var shares = await client.GetFromJsonAsync<Dictionary<string, double>>("/user_content/?user_id=42&query_date=2022-03-27");
         output.WriteLine($"messages: {Messages}, writes attempted: {faulty.Writes}, faults injected: {faulty.FaultsInjected}, dead-lettered: {kept.Count}, stored: {stored.Count}");

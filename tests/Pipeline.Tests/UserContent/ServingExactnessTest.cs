@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Text;
 using CsCheck;
-using Pipeline.Warehouse.Backfill;
-using Pipeline.Warehouse.DuckDb;
-using Pipeline.Warehouse.Ingest;
-using Pipeline.Warehouse.Query;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain.Backfill;
+using Pipeline.Domain.Query;
+using Pipeline.Domain.Rows;
 using Pipeline.Tests.Fixtures;
+using Pipeline.Warehouse.DuckDb;
 
 namespace Pipeline.Tests.UserContent;
 

@@ -2,8 +2,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using DuckDB.NET.Data;
+using Pipeline.Domain.Query;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse.Query;
 
 namespace Pipeline.Tests.UserContent;
 

@@ -1,10 +1,10 @@
 using System.Net.Http.Json;
 using CsCheck;
-using Pipeline.Functions.UserContent;
+using Pipeline.Domain;
+using Pipeline.Domain.Rows;
 using Pipeline.Functions.Testing;
+using Pipeline.Functions.UserContent;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.UserContent;
 

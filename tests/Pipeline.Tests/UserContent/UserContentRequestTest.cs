@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using Pipeline.Functions.UserContent;
+using Pipeline.Domain;
 using Pipeline.Functions.Testing;
+using Pipeline.Functions.UserContent;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
 
 namespace Pipeline.Tests.UserContent;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Pipeline.Warehouse.Parsing;
+using Pipeline.Domain.Parsing;
 
 namespace Pipeline.Tests.Warehouse;
 

@@ -1,5 +1,5 @@
+using Pipeline.Domain.Rows;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse.Rows;
 
 namespace Pipeline.Tests.Warehouse;
 
@@ -24,7 +24,7 @@ public sealed class DuckDbWarehouseTest : IAsyncLifetime
     public async Task SameEventIdWrittenAgain_IsStoredOnce()
     {
         var batch = new IngestBatch([new Interaction("m1", 1, 2, 95, s_at)], [new ContentMeta("c1", 2, "x", null)],
-            [new IngestError("IngestInteraction", "m2", "{}", "user_id: missing")], s_at);
+            [new DeadLetter("IngestInteraction", "m2", "{}", "user_id: missing")], s_at);
 
         await _store.Warehouse.WriteAsync(batch, default);
         await _store.Warehouse.WriteAsync(batch, default);
@@ -51,7 +51,7 @@ public sealed class DuckDbWarehouseTest : IAsyncLifetime
     public async Task BatchFailingPartWay_LeavesNothingWritten()
     {
         // The error row breaks a NOT NULL constraint after the interaction rows were inserted in the same transaction.
-        var batch = new IngestBatch([new Interaction("m1", 1, 2, 95, s_at)], [], [new IngestError("s", "e", "{}", null!)], s_at);
+        var batch = new IngestBatch([new Interaction("m1", 1, 2, 95, s_at)], [], [new DeadLetter("s", "e", "{}", null!)], s_at);
 
         await Assert.ThrowsAnyAsync<Exception>(() => _store.Warehouse.WriteAsync(batch, default));
 
@@ -64,7 +64,7 @@ public sealed class DuckDbWarehouseTest : IAsyncLifetime
     {
         var good = Enumerable.Range(0, 200).Select(i =>
             _store.Warehouse.WriteAsync(new IngestBatch([new Interaction($"m{i}", i, 2, 95, s_at)], [], [], s_at), default)).ToList();
-        var bad = _store.Warehouse.WriteAsync(new IngestBatch([new Interaction("bad", 1, 2, 95, s_at)], [], [new IngestError("s", "e", "{}", null!)], s_at), default);
+        var bad = _store.Warehouse.WriteAsync(new IngestBatch([new Interaction("bad", 1, 2, 95, s_at)], [], [new DeadLetter("s", "e", "{}", null!)], s_at), default);
 
         await Task.WhenAll(good);
         await Assert.ThrowsAnyAsync<Exception>(() => bad);

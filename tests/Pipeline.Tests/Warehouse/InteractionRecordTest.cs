@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Pipeline.Warehouse.Parsing;
-using Pipeline.Warehouse.Rows;
+using Pipeline.Domain.Parsing;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Tests.Warehouse;
 

@@ -1,5 +1,6 @@
 using System.Text;
-using Pipeline.Warehouse.Parsing;
+using Pipeline.Domain.Parsing;
+using Pipeline.Ingestion;
 
 namespace Pipeline.Tests.Warehouse;
 

@@ -1,6 +1,6 @@
+using Pipeline.Domain;
+using Pipeline.Domain.Schema;
 using Pipeline.Tests.Fixtures;
-using Pipeline.Warehouse;
-using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Tests.Warehouse;
 
@@ -22,7 +22,7 @@ public sealed class SchemaDdlTest
         var actual = File.Exists(path) ? File.ReadAllText(path) : "";
 
         Assert.True(expected == actual,
-            $"{BigQueryDdl.Path} differs from what src/Warehouse/Schema/WarehouseSchema.cs declares; regenerate it with\n" +
+            $"{BigQueryDdl.Path} differs from what src/Domain/Schema/WarehouseSchema.cs declares; regenerate it with\n" +
             $"  {BigQueryDdl.RegenerateCommand}\n(- committed, + declared):\n{LineDiff(actual, expected)}");
     }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using CsCheck;
-using Pipeline.Warehouse.Parsing;
+using Pipeline.Domain.Parsing;
 
 namespace Pipeline.Tests.Warehouse;
 

@@ -1,8 +1,7 @@
+using Pipeline.Domain.Rows;
+using Pipeline.Domain.Schema;
 using Pipeline.Tests.Fixtures;
 using Pipeline.Warehouse.BigQuery;
-using Pipeline.Warehouse.Ingest;
-using Pipeline.Warehouse.Rows;
-using Pipeline.Warehouse.Schema;
 
 namespace Pipeline.Tests.Warehouse;
 
@@ -41,7 +40,7 @@ public sealed class WarehouseSchemaTest : IAsyncLifetime
     [Fact]
     public void BackfillStaging_IsTheTargetsRowColumnsThenTheDeadLettersOthers()
     {
-        foreach (var (kind, table) in new (RecordKind, Table)[] { (RecordKind.Interaction, WarehouseSchema.UserInteraction), (RecordKind.ContentMeta, WarehouseSchema.ContentMeta) })
+        foreach (var (kind, table) in new (RecordKind, TableDeclaration)[] { (RecordKind.Interaction, WarehouseSchema.UserInteraction), (RecordKind.ContentMeta, WarehouseSchema.ContentMeta) })
         {
             Assert.Equal(
                 [.. table.Columns.Where(c => c.Name != "ingested_at").Select(c => $"{c.Name} {BackfillScript.SqlType(c.Type)}"), "payload STRING", "error STRING"],
@@ -69,12 +68,12 @@ public sealed class WarehouseSchemaTest : IAsyncLifetime
     [Fact]
     public void ExtrasNamingNoColumn_AreRefused()
     {
-        Assert.Throws<KeyNotFoundException>(() => new Table<Interaction>("t", [new("event_id", ColumnType.String, r => r.EventId)])
+        Assert.Throws<KeyNotFoundException>(() => new TableDeclaration<Interaction>("t", [new("event_id", ColumnType.String, r => r.EventId)])
         {
             Description = "d",
             ClusterBy = ["user_id"],
         });
-        Assert.Throws<ArgumentException>(() => new Table<Interaction>("t", [new("event_id", ColumnType.String, r => r.EventId)])
+        Assert.Throws<ArgumentException>(() => new TableDeclaration<Interaction>("t", [new("event_id", ColumnType.String, r => r.EventId)])
         {
             Description = "d",
             PartitionByDay = "event_id",

@@ -1,0 +1,129 @@
+using nietras.SeparatedValues;
+using Pipeline.Domain.Parsing;
+using Pipeline.Domain.Rows;
+
+namespace Pipeline.Domain.Backfill;
+
+/// <summary>
+/// Reads a CSV dump (RFC 4180: quoted fields may hold commas, quotes and newlines; CRLF or LF; UTF-8 with or
+/// without BOM) whose header names its columns in any order. Each row is validated by the same
+/// <see cref="FieldRules"/> as a Pub/Sub record and becomes a row with event id <c>prefix + line</c>, or a
+/// <see cref="CsvRejection"/> with its line number (the header is line 1), its raw text and the reason.
+/// </summary>
+public static class CsvRecords
+{
+    /// <summary>A row longer than this is refused (its first characters are kept as its raw text).</summary>
+    public const int MaxRowChars = 1024 * 1024;
+
+    /// <summary>
+    /// Reads a dump of <paramref name="shape"/>'s records (<see cref="RecordShapes"/>: its fields are the header's
+    /// required columns, found by name or alias in any order), handing each row to <paramref name="onRow"/> and each
+    /// refused one to <paramref name="onReject"/>. Throws <see cref="CsvFileException"/> when the file is empty or its
+    /// header lacks a required column.
+    /// </summary>
+    public static void Read<TRow>(
+        RecordShape<TRow> shape, TextReader text, string eventIdPrefix, Action<TRow> onRow, Action<CsvRejection> onReject, CancellationToken cancellationToken)
+    {
+        using var reader = Sep.New(',').Reader(o => o with { Unescape = true, DisableColCountCheck = true }).From(text);
+        if (reader.Header.IsEmpty)
+        {
+            throw new CsvFileException("the file is empty: a header row is required");
+        }
+        var columns = ResolveColumns(reader.Header.ColNames, shape.Fields);
+        var counter = 0;
+        foreach (var row in reader)
+        {
+            if ((++counter & 0xFFFF) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            if (row.ColCount == 1 && row[0].Span.IsWhiteSpace())
+            {
+                continue;
+            }
+            var line = row.LineNumberFrom;
+            if (row.Span.Length > MaxRowChars)
+            {
+                onReject(new CsvRejection(line, row.Span[..MaxRowChars].ToString() + "…(truncated)", $"row: longer than {MaxRowChars} characters"));
+                continue;
+            }
+            if (TryReadRow(row, columns, shape.Fields, out var values, out var error))
+            {
+                onRow(shape.Create(eventIdPrefix + line.ToString(System.Globalization.CultureInfo.InvariantCulture), in values));
+            }
+            else
+            {
+                onReject(new CsvRejection(line, row.Span.ToString(), error));
+            }
+        }
+    }
+
+    /// <summary>Finds each field's column in the header: trimmed, case-insensitive, by name then alias; an optional field may be absent (-1).</summary>
+    private static int[] ResolveColumns(IReadOnlyList<string> header, IReadOnlyList<RecordField> fields)
+    {
+        var positions = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = header.Count - 1; i >= 0; i--)
+        {
+            positions[header[i].Trim().TrimStart('\uFEFF')] = i;
+        }
+        var columns = new int[fields.Count];
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var field = fields[i];
+            columns[i] = positions.TryGetValue(field.Name, out var p) ? p
+                : field.Alias is not null && positions.TryGetValue(field.Alias, out p) ? p
+                : -1;
+            if (columns[i] < 0 && !field.Optional)
+            {
+                var also = field.Alias is null ? "" : $" (or {field.Alias})";
+                throw new CsvFileException($"missing required column '{field.Name}'{also}; the header has: {string.Join(", ", header)}");
+            }
+        }
+        return columns;
+    }
+
+    /// <summary>
+    /// Reads each field's cell by its rule (trimmed; a missing or blank cell is a missing field, or null when the
+    /// field is optional); false with the first invalid field's error, which shows the cell as <c>'text'</c>.
+    /// </summary>
+    private static bool TryReadRow(SepReader.Row row, int[] columns, IReadOnlyList<RecordField> fields, out FieldValues values, out string error)
+    {
+        values = new FieldValues();
+        error = "";
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var field = fields[i];
+            var cell = columns[i] >= 0 && columns[i] < row.ColCount ? row[columns[i]].Span.Trim() : [];
+            if (cell.IsEmpty && field.Optional)
+            {
+                continue;
+            }
+            FieldProblem problem;
+            switch (field.Kind)
+            {
+                case FieldKind.Id:
+                    problem = FieldRules.ParseId(cell, out var id);
+                    values.SetId(i, id);
+                    break;
+                case FieldKind.Percent:
+                    problem = FieldRules.ParsePercent(cell, out var percent);
+                    values.SetPercent(i, percent);
+                    break;
+                case FieldKind.Name:
+                    problem = FieldRules.CheckName(cell);
+                    values.SetName(i, cell.ToString());
+                    break;
+                default:
+                    problem = FieldRules.ParseTimestamp(cell, out var utc);
+                    values.SetTimestamp(i, utc);
+                    break;
+            }
+            if (problem != FieldProblem.None)
+            {
+                error = FieldRules.Describe(field.Name, cell.IsEmpty ? FieldProblem.Missing : problem, $"'{cell}'");
+                return false;
+            }
+        }
+        return true;
+    }
+}

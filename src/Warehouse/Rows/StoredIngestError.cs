@@ -1,9 +1,0 @@
-namespace Pipeline.Warehouse.Rows;
-
-/// <summary>A dead letter as stored: the refused record, why, and when it arrived.</summary>
-/// <param name="Source">Which input produced it (<see cref="ErrorSources"/>).</param>
-/// <param name="EventId">Its event id.</param>
-/// <param name="Payload">The raw payload, as text (or <c>base64:…</c>).</param>
-/// <param name="Error">The reason, naming the field.</param>
-/// <param name="ReceivedAt">When it was written (UTC).</param>
-public sealed record StoredIngestError(string Source, string EventId, string? Payload, string Error, DateTime ReceivedAt);
