@@ -30,31 +30,107 @@ public static class CsvRecords
             throw new CsvFileException("the file is empty: a header row is required");
         }
         var columns = ResolveColumns(reader.Header.ColNames, shape.Fields);
-        var counter = 0;
-        foreach (var row in reader)
+        // This thread splits the text into rows, in order, so line numbers are exact, and copies each row's raw text
+        // and wanted cells into a batch; the batches are validated and made into rows on every core, and their
+        // results handed on in file order. At most two batches a core are in flight.
+        var inFlight = new Queue<Task<(TRow? Row, CsvRejection? Rejection)[]>>();
+        var maxInFlight = 2 * Math.Max(1, Environment.ProcessorCount);
+        void Emit()
         {
-            if ((++counter & 0xFFFF) == 0)
+            foreach (var (row, rejection) in inFlight.Dequeue().GetAwaiter().GetResult())
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (rejection is not null)
+                {
+                    onReject(rejection);
+                }
+                else
+                {
+                    onRow(row!);
+                }
             }
-            if (row.ColCount == 1 && row[0].Span.IsWhiteSpace())
+        }
+        var batch = new CsvRowBatch(shape.Fields.Count);
+        void Hand()
+        {
+            var full = batch;
+            inFlight.Enqueue(Task.Run(() => ReadBatch(full, shape, eventIdPrefix), CancellationToken.None));
+            batch = new CsvRowBatch(shape.Fields.Count);
+            while (inFlight.Count > maxInFlight)
             {
-                continue;
+                Emit();
             }
-            var line = row.LineNumberFrom;
-            if (row.Span.Length > MaxRowChars)
+        }
+        try
+        {
+            foreach (var row in reader)
             {
-                onReject(new CsvRejection(line, row.Span[..MaxRowChars].ToString() + "…(truncated)", $"row: longer than {MaxRowChars} characters"));
-                continue;
+                if (row.ColCount == 1 && row[0].Span.IsWhiteSpace())
+                {
+                    continue;
+                }
+                var tooLong = row.Span.Length > MaxRowChars;
+                batch.Add(row.LineNumberFrom, tooLong ? row.Span[..MaxRowChars] : row.Span, tooLong);
+                for (var i = 0; !tooLong && i < columns.Length; i++)
+                {
+                    batch.SetCell(i, columns[i] >= 0 && columns[i] < row.ColCount ? row[columns[i]].Span.Trim() : []);
+                }
+                if (batch.IsFull)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Hand();
+                }
             }
-            if (TryReadRow(row, columns, shape.Fields, out var values, out var error))
+            if (batch.Count > 0)
             {
-                onRow(shape.Create(eventIdPrefix + line.ToString(System.Globalization.CultureInfo.InvariantCulture), in values));
+                Hand();
             }
-            else
+            while (inFlight.Count > 0)
             {
-                onReject(new CsvRejection(line, row.Span.ToString(), error));
+                Emit();
             }
+        }
+        finally
+        {
+            batch.Dispose();
+            // Batches still in flight when something stopped the file finish (and give their buffers back) before
+            // this returns; what they found no longer matters.
+            foreach (var pending in inFlight)
+            {
+                try
+                {
+                    pending.Wait(CancellationToken.None);
+                }
+                catch (AggregateException)
+                {
+                    // The file's own failure is the one being reported.
+                }
+            }
+        }
+    }
+
+    /// <summary>Validates one batch's rows (on any core): each a row, or a rejection with its line number and reason.</summary>
+    private static (TRow? Row, CsvRejection? Rejection)[] ReadBatch<TRow>(CsvRowBatch batch, RecordShape<TRow> shape, string eventIdPrefix)
+    {
+        using (batch)
+        {
+            var results = new (TRow?, CsvRejection?)[batch.Count];
+            for (var r = 0; r < batch.Count; r++)
+            {
+                var line = batch.Line(r);
+                if (batch.TooLong(r))
+                {
+                    results[r] = (default, new CsvRejection(line, batch.Raw(r).ToString() + "…(truncated)", $"row: longer than {MaxRowChars} characters"));
+                }
+                else if (TryReadRow(batch, r, shape.Fields, out var values, out var error))
+                {
+                    results[r] = (shape.Create(eventIdPrefix + line.ToString(System.Globalization.CultureInfo.InvariantCulture), in values), null);
+                }
+                else
+                {
+                    results[r] = (default, new CsvRejection(line, batch.Raw(r).ToString(), error));
+                }
+            }
+            return results;
         }
     }
 
@@ -83,17 +159,17 @@ public static class CsvRecords
     }
 
     /// <summary>
-    /// Reads each field's cell by its rule (trimmed; a missing or blank cell is a missing field, or null when the
+    /// Reads each field's cell by its rule (trimmed when copied; a missing or blank cell is a missing field, or null when the
     /// field is optional); false with the first invalid field's error, which shows the cell as <c>'text'</c>.
     /// </summary>
-    private static bool TryReadRow(SepReader.Row row, int[] columns, IReadOnlyList<RecordField> fields, out FieldValues values, out string error)
+    private static bool TryReadRow(CsvRowBatch batch, int row, IReadOnlyList<RecordField> fields, out FieldValues values, out string error)
     {
         values = new FieldValues();
         error = "";
         for (var i = 0; i < fields.Count; i++)
         {
             var field = fields[i];
-            var cell = columns[i] >= 0 && columns[i] < row.ColCount ? row[columns[i]].Span.Trim() : [];
+            var cell = batch.Cell(row, i);
             if (cell.IsEmpty && field.Optional)
             {
                 continue;
