@@ -189,7 +189,7 @@ public sealed class BigQueryContractTest : IAsyncLifetime
     private const string Dump = "gs://dumps/user_interaction/a.csv";
     private const long Generation = 1587627537231057;
 
-    private async Task<FunctionTestServer<BackfillCsvFunction>> BackfillServerAsync(MemoryObjects objects) =>
+    private async Task<FunctionTestServer<BackfillCsvFunction>> BackfillServerAsync(IObjectSource objects) =>
         await StartAsync<BackfillCsvFunction>(more: services => services.AddSingleton(new BackfillOptions()).AddSingleton<IObjectSource>(objects));
 
     private static EventarcRequest Finalized(string name = "user_interaction/a.csv", long generation = Generation) =>
@@ -271,6 +271,76 @@ public sealed class BigQueryContractTest : IAsyncLifetime
                 .Append(",2022-03-").Append(10 + random.Next(18)).Append(' ').Append(10 + random.Next(14)).Append(':').Append(10 + random.Next(50)).Append(":00\n");
         }
         return csv.ToString();
+    }
+
+    [Fact]
+    public async Task Backfill_RedeliveredWhileTheFirstDeliveryStillUploads_LoadsOnceAndBothAnswer200()
+    {
+        // Pub/Sub gives up on a push after its 600 s ack deadline and delivers the event again, maybe to another
+        // instance, while the first delivery still works. Here the first is paused halfway through the object; the
+        // redelivery (another process) loads it whole; then the first goes on: its upload's completion finds the load
+        // job (the same deterministic id) taken, so it waits for that job, and its commit finds the commit job done.
+        var csv = System.Text.Encoding.UTF8.GetBytes(LargeDump(90_000));
+        var paused = new PausedObject(csv, pauseAt: csv.Length / 2);
+        await using var first = await BackfillServerAsync(paused);
+        await using var second = await BackfillServerAsync(Objects(LargeDump(90_000)));
+
+        var firstDelivery = first.SendAsync(Finalized());
+        await paused.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var redelivery = await second.SendAsync(Finalized());
+        paused.Resume();
+        var firstAnswer = await firstDelivery;
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (firstAnswer.StatusCode, redelivery.StatusCode));
+        var loadJob = Assert.Single(_bigQuery.Uploaded.Keys);
+        Assert.EndsWith("_load0", loadJob);
+        Assert.Equal(90_000, _bigQuery.Uploaded[loadJob].Count(c => c == '\n'));
+        Assert.EndsWith("_commit0", CommitJob().JobId);
+        Assert.DoesNotContain(_bigQuery.Requests, r => r.JobId?.EndsWith("1", StringComparison.Ordinal) == true);
+    }
+
+    /// <summary>One object whose read stops at <c>pauseAt</c> bytes until <see cref="Resume"/>: a delivery still working.</summary>
+    private sealed class PausedObject(byte[] bytes, int pauseAt) : IObjectSource
+    {
+        private readonly ManualResetEventSlim _resume = new();
+
+        public byte[] Bytes => bytes;
+
+        public int PauseAt => pauseAt;
+
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Resume() => _resume.Set();
+
+        public Task<Stream> OpenReadAsync(CsvLoad load, CancellationToken cancellationToken) => Task.FromResult<Stream>(new Reader(this));
+
+        private sealed class Reader(PausedObject source) : MemoryStream(source.Bytes, writable: false)
+        {
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                if (Position >= source.PauseAt && !source._resume.IsSet)
+                {
+                    source.Reached.TrySetResult();
+                    source._resume.Wait(TimeSpan.FromSeconds(60));
+                }
+                var limit = Position < source.PauseAt ? (int)Math.Min(count, source.PauseAt - Position) : count;
+                return base.Read(buffer, offset, limit);
+            }
+
+            public override int Read(Span<byte> buffer)
+            {
+                var bytes = new byte[buffer.Length];
+                var read = Read(bytes, 0, bytes.Length);
+                bytes.AsSpan(0, read).CopyTo(buffer);
+                return read;
+            }
+
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+                Task.FromResult(Read(buffer, offset, count));
+
+            public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+                ValueTask.FromResult(Read(buffer.Span));
+        }
     }
 
     [Fact]
