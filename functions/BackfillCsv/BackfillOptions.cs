@@ -8,7 +8,7 @@ namespace Pipeline.Functions.BackfillCsv;
 /// and how large an object it takes on. From the environment: <c>BACKFILL_INTERACTION_PREFIX</c> (default
 /// <c>user_interaction/</c>), <c>BACKFILL_CONTENT_PREFIX</c> (default <c>content_meta/</c>),
 /// <c>BACKFILL_MAX_BAD_ROWS</c> (default 1000), <c>BACKFILL_WORK_DEADLINE_SECONDS</c> (default 3540),
-/// <c>BACKFILL_MAX_OBJECT_BYTES</c> (default 20 GB).
+/// <c>BACKFILL_MAX_OBJECT_BYTES</c> (default 8 GB).
 /// </summary>
 /// <param name="InteractionPrefix">Objects under it load into user_interaction.</param>
 /// <param name="ContentPrefix">Objects under it load into content_meta.</param>
@@ -21,9 +21,11 @@ namespace Pipeline.Functions.BackfillCsv;
 /// <param name="MaxObjectBytes">
 /// The largest object (as stored; a <c>.csv.gz</c> counts <see cref="CsvLoad.GzipExpansion"/> times its size) one
 /// delivery loads. A larger one is recorded <c>failed</c> at once, naming this bound and the size of the parts to split
-/// it into, instead of working until the deadline and being delivered until dead-lettered. The default, 20 GB, is what
-/// the measured client rate stages in a third of the default work deadline (BENCHMARKS.md, backfill-bigquery), leaving
-/// the rest to BigQuery's load and commit jobs, and stays under BigQuery's 4 GB cap on one compressed CSV load file.
+/// it into, instead of working until the deadline and being delivered until dead-lettered. The default, 8 GB of CSV
+/// (about 210 M rows of 38 bytes), stages about 3.5 GB of gzip CSV at the measured 16.7 bytes a row (BENCHMARKS.md,
+/// backfill-bigquery), under BigQuery's 4 GB cap on one compressed CSV load file, and takes the client about 12
+/// minutes at the rate measured on two busy cores (0.3 M rows/s), well inside the work deadline; BigQuery's load and
+/// commit jobs come on top.
 /// </param>
 public sealed record BackfillOptions(
     string InteractionPrefix = "user_interaction/",
@@ -35,8 +37,8 @@ public sealed record BackfillOptions(
     /// <summary>The default of <see cref="WorkDeadlineSeconds"/>: the deployed 3600 s request timeout less a minute.</summary>
     public const int DefaultWorkDeadlineSeconds = 3540;
 
-    /// <summary>The default of <see cref="MaxObjectBytes"/>: 20 GB.</summary>
-    public const long DefaultMaxObjectBytes = 20_000_000_000;
+    /// <summary>The default of <see cref="MaxObjectBytes"/>: 8 GB.</summary>
+    public const long DefaultMaxObjectBytes = 8_000_000_000;
 
     /// <summary>The work deadline as a span.</summary>
     public TimeSpan WorkDeadline => TimeSpan.FromSeconds(WorkDeadlineSeconds);

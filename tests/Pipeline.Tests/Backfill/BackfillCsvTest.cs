@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using Pipeline.Domain;
 using Pipeline.Domain.Backfill;
 using Pipeline.Domain.Rows;
@@ -172,6 +173,18 @@ public sealed class BackfillCsvTest : IAsyncLifetime
         Assert.StartsWith(problem, log[0].Error!);
         Assert.Contains("BACKFILL_MAX_OBJECT_BYTES", log[0].Error!);
         Assert.Contains($"split it into {advice}", log[0].Error!);
+    }
+
+    [Fact]
+    public void WorkDeadlineAndSizeBound_AreReadFromTheEnvironment_WithDefaultsAndClearRefusals()
+    {
+        static BackfillOptions From(params (string, string)[] variables) => BackfillOptions.From(new ConfigurationBuilder()
+            .AddInMemoryCollection(variables.Select(v => new KeyValuePair<string, string?>(v.Item1, v.Item2))).Build());
+
+        Assert.Equal((TimeSpan.FromSeconds(3540), 8_000_000_000L), (From().WorkDeadline, From().MaxObjectBytes));
+        Assert.Equal((TimeSpan.FromSeconds(900), 1_000L), (From(("BACKFILL_WORK_DEADLINE_SECONDS", "900"), ("BACKFILL_MAX_OBJECT_BYTES", "1000")) is var o ? (o.WorkDeadline, o.MaxObjectBytes) : default));
+        Assert.Contains("BACKFILL_WORK_DEADLINE_SECONDS", Assert.Throws<InvalidOperationException>(() => From(("BACKFILL_WORK_DEADLINE_SECONDS", "0"))).Message);
+        Assert.Contains("BACKFILL_MAX_OBJECT_BYTES", Assert.Throws<InvalidOperationException>(() => From(("BACKFILL_MAX_OBJECT_BYTES", "8GB"))).Message);
     }
 
     [Fact]
