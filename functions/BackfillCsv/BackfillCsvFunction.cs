@@ -26,7 +26,12 @@ public sealed class BackfillCsvFunction(
     CsvBackfill backfill, IWarehouse warehouse, BackfillOptions options, TimeProvider clock, ILogger<BackfillCsvFunction> logger)
     : ICloudEventFunction
 {
-    /// <inheritdoc />
+    /// <summary>
+    /// Handles one delivery. <paramref name="cancellationToken"/> (the request's) only cancels the dead-letter write
+    /// of an unreadable event; a load runs until <see cref="BackfillOptions.WorkDeadline"/>.
+    /// </summary>
+    /// <param name="cloudEvent">The event.</param>
+    /// <param name="cancellationToken">The request's abort.</param>
     public async Task HandleAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
     {
         if (cloudEvent.Type != EventTypes.ObjectFinalized)
@@ -52,8 +57,15 @@ public sealed class BackfillCsvFunction(
                 bucket, name, options.InteractionPrefix, options.ContentPrefix);
             return;
         }
-        var load = CsvLoad.ForObject(bucket, name, generation, target, options.MaxBadRows);
-        var outcome = await backfill.LoadAsync(load, cancellationToken);
+        var load = CsvLoad.ForObject(bucket, name, generation, target, options.MaxBadRows) with
+        {
+            ObjectBytes = data.Size > 0 ? data.Size : null,
+            MaxObjectBytes = options.MaxObjectBytes,
+        };
+        // The work runs to its own deadline, not the request's: Pub/Sub drops a push after its ack deadline (600 s)
+        // and delivers the event again while this load goes on; the redelivery waits for this one or finds its jobs.
+        using var deadline = new CancellationTokenSource(options.WorkDeadline, clock);
+        var outcome = await backfill.LoadAsync(load, deadline.Token);
         logger.Log(outcome.Status == LoadStatus.Failed ? LogLevel.Warning : LogLevel.Information,
             "Backfill {Object}#{Generation} {Status}: {RowsLoaded} rows loaded, {RowsRejected} rejected{Error}",
             load.ObjectUri, generation, outcome.Status, outcome.RowsLoaded, outcome.RowsRejected,

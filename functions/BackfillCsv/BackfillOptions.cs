@@ -4,18 +4,48 @@ using Pipeline.Domain.Rows;
 namespace Pipeline.Functions.BackfillCsv;
 
 /// <summary>
-/// Which objects are dumps of which table, and how many bad rows a file may have. From the environment:
-/// <c>BACKFILL_INTERACTION_PREFIX</c> (default <c>user_interaction/</c>), <c>BACKFILL_CONTENT_PREFIX</c>
-/// (default <c>content_meta/</c>), <c>BACKFILL_MAX_BAD_ROWS</c> (default 1000).
+/// Which objects are dumps of which table, how many bad rows a file may have, how long one delivery's work may take
+/// and how large an object it takes on. From the environment: <c>BACKFILL_INTERACTION_PREFIX</c> (default
+/// <c>user_interaction/</c>), <c>BACKFILL_CONTENT_PREFIX</c> (default <c>content_meta/</c>),
+/// <c>BACKFILL_MAX_BAD_ROWS</c> (default 1000), <c>BACKFILL_WORK_DEADLINE_SECONDS</c> (default 3540),
+/// <c>BACKFILL_MAX_OBJECT_BYTES</c> (default 8 GB).
 /// </summary>
+/// <param name="InteractionPrefix">Objects under it load into user_interaction.</param>
+/// <param name="ContentPrefix">Objects under it load into content_meta.</param>
+/// <param name="MaxBadRows">More bad rows than this and a file fails whole.</param>
+/// <param name="WorkDeadlineSeconds">
+/// How long one delivery's load may work, whatever happens to its HTTP request: Pub/Sub drops a push after the ack
+/// deadline (600 s) and delivers again while this work goes on, so the request's abort must not cancel it. Keep it
+/// below the Cloud Run request timeout (deployed 3600 s) with time to answer: 3540 s by default.
+/// </param>
+/// <param name="MaxObjectBytes">
+/// The largest object (as stored; a <c>.csv.gz</c> counts <see cref="CsvLoad.GzipExpansion"/> times its size) one
+/// delivery loads. A larger one is recorded <c>failed</c> at once, naming this bound and the size of the parts to split
+/// it into, instead of working until the deadline and being delivered until dead-lettered. The default, 8 GB of CSV
+/// (about 210 M rows of 38 bytes), stages about 3.5 GB of gzip CSV at the measured 16.7 bytes a row (BENCHMARKS.md,
+/// backfill-bigquery), under BigQuery's 4 GB cap on one compressed CSV load file, and takes the client about 12
+/// minutes at the rate measured on two busy cores (0.3 M rows/s), well inside the work deadline; BigQuery's load and
+/// commit jobs come on top.
+/// </param>
 public sealed record BackfillOptions(
     string InteractionPrefix = "user_interaction/",
     string ContentPrefix = "content_meta/",
-    int MaxBadRows = CsvLoad.DefaultMaxBadRows)
+    int MaxBadRows = CsvLoad.DefaultMaxBadRows,
+    int WorkDeadlineSeconds = BackfillOptions.DefaultWorkDeadlineSeconds,
+    long MaxObjectBytes = BackfillOptions.DefaultMaxObjectBytes)
 {
+    /// <summary>The default of <see cref="WorkDeadlineSeconds"/>: the deployed 3600 s request timeout less a minute.</summary>
+    public const int DefaultWorkDeadlineSeconds = 3540;
+
+    /// <summary>The default of <see cref="MaxObjectBytes"/>: 8 GB.</summary>
+    public const long DefaultMaxObjectBytes = 8_000_000_000;
+
+    /// <summary>The work deadline as a span.</summary>
+    public TimeSpan WorkDeadline => TimeSpan.FromSeconds(WorkDeadlineSeconds);
+
     /// <summary>
     /// Reads the variables above, a default for each one unset or empty. Throws <see cref="InvalidOperationException"/>
-    /// when <c>BACKFILL_MAX_BAD_ROWS</c> is not an integer ≥ 0.
+    /// when <c>BACKFILL_MAX_BAD_ROWS</c> is not an integer ≥ 0, or the deadline or the size bound not an integer ≥ 1.
     /// </summary>
     public static BackfillOptions From(IConfiguration configuration)
     {
@@ -26,8 +56,17 @@ public sealed record BackfillOptions(
             configuration["BACKFILL_CONTENT_PREFIX"] is { Length: > 0 } content ? content : defaults.ContentPrefix,
             maxBadRows is null ? defaults.MaxBadRows
                 : int.TryParse(maxBadRows, out var max) && max >= 0 ? max
-                : throw new InvalidOperationException($"BACKFILL_MAX_BAD_ROWS must be an integer ≥ 0, got '{maxBadRows}'."));
+                : throw new InvalidOperationException($"BACKFILL_MAX_BAD_ROWS must be an integer ≥ 0, got '{maxBadRows}'."),
+            (int)Positive(configuration, "BACKFILL_WORK_DEADLINE_SECONDS", defaults.WorkDeadlineSeconds),
+            Positive(configuration, "BACKFILL_MAX_OBJECT_BYTES", defaults.MaxObjectBytes));
     }
+
+    private static long Positive(IConfiguration configuration, string name, long fallback) => configuration[name] switch
+    {
+        null or "" => fallback,
+        var text when long.TryParse(text, out var value) && value >= 1 && (name != "BACKFILL_WORK_DEADLINE_SECONDS" || value <= int.MaxValue) => value,
+        var text => throw new InvalidOperationException($"{name} must be an integer ≥ 1, got '{text}'."),
+    };
 
     /// <summary>The table an object feeds, or null when it is not a dump this function loads.</summary>
     public RecordKind? TargetOf(string objectName)

@@ -29,15 +29,32 @@ internal static class BackfillScript
     /// <summary>A target's columns that its rows hold: all but the write time, which the commit fills with <c>@started_at</c>.</summary>
     public static IReadOnlyList<Column<TRow>> RowColumns<TRow>(TableDeclaration<TRow> table) => [.. table.Columns.Where(c => !c.IsWriteTime)];
 
+    /// <summary>The staging table's first column: the row's line number in the object, from which the commit rebuilds the event id.</summary>
+    public const string LineColumn = "line";
+
+    /// <summary>The event id, never staged: the commit rebuilds it, <c>@event_id_prefix</c> followed by the line.</summary>
+    private const string EventIdColumn = "event_id";
+
+    /// <summary>A target's columns that are staged: its row columns but the event id.</summary>
+    public static IReadOnlyList<Column<TRow>> StagedColumns<TRow>(TableDeclaration<TRow> table) => [.. RowColumns(table).Where(c => c.Name != EventIdColumn)];
+
+    /// <summary>A dead letter's columns that are staged after the row's: <c>payload</c>, <c>error</c>.</summary>
+    public static IReadOnlyList<Column<DeadLetter>> StagedDeadLetterColumns { get; } = [.. DeadLetterColumns.Where(c => c.Name != EventIdColumn)];
+
     /// <summary>
-    /// The staging table: the target's row columns, then the dead letters' not among them. A good row fills the
-    /// first, a bad row the second; <c>error</c> tells them apart.
+    /// The staging table, in the staged CSV's field order (<see cref="StagingCsv"/>): the line, the target's staged
+    /// columns (a timestamp as INT64 microseconds), then the dead letters' <c>payload</c> and <c>error</c>. A good row
+    /// fills the first, a bad row the second; <c>error</c> tells them apart.
     /// </summary>
     public static TableSchema StagingSchema(RecordKind target)
     {
-        var rows = Target(target).Columns.Where(c => !c.IsWriteTime).ToList();
-        var deadLetters = DeadLetterColumns.Where(d => rows.All(c => c.Name != d.Name));
-        return new([.. rows.Concat(deadLetters).Select(c => new TableFieldSchema(c.Name, SqlType(c.Type)))]);
+        var rows = Target(target).Columns.Where(c => !c.IsWriteTime && c.Name != EventIdColumn).ToList();
+        if (rows.Any(c => StagedDeadLetterColumns.Any(d => d.Name == c.Name)))
+        {
+            throw new InvalidOperationException($"The staging table of {target} would hold two columns of one name.");
+        }
+        return new([new TableFieldSchema(LineColumn, "INT64"),
+            .. rows.Concat<Column>(StagedDeadLetterColumns).Select(c => new TableFieldSchema(c.Name, SqlType(c.Type == ColumnType.Timestamp ? ColumnType.Int64 : c.Type)))]);
     }
 
     /// <summary>The GoogleSQL name of a logical type.</summary>
@@ -111,7 +128,20 @@ internal static class BackfillScript
 
     private static string Names(IEnumerable<Column> columns) => string.Join(", ", columns.Select(c => c.Name));
 
-    /// <summary>A commit's SELECT list from the staging table: the columns, with the write time (and the source) as parameters.</summary>
+    /// <summary>
+    /// A commit's SELECT list from the staging table: the event id rebuilt from <c>@event_id_prefix</c> and the line
+    /// (exactly <see cref="CsvLoad.EventIdPrefix"/> + line), timestamps from their microseconds, a string never NULL
+    /// (an empty field may load as NULL; a backfilled row's strings are never NULL), the write time and the source
+    /// as parameters.
+    /// </summary>
     private static string Selected(IEnumerable<Column> columns, Column? source = null) =>
-        string.Join(", ", columns.Select(c => c.IsWriteTime ? "@started_at" : c == source ? "@source" : c.Name));
+        string.Join(", ", columns.Select(c => c switch
+        {
+            { IsWriteTime: true } => "@started_at",
+            _ when c == source => "@source",
+            { Name: EventIdColumn } => $"CONCAT(@event_id_prefix, CAST({LineColumn} AS STRING))",
+            { Type: ColumnType.Timestamp } => $"TIMESTAMP_MICROS({c.Name})",
+            { Type: ColumnType.String } => $"COALESCE({c.Name}, '')",
+            _ => c.Name,
+        }));
 }

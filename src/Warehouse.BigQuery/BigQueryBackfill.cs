@@ -92,6 +92,9 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
         throw new CsvFileException($"gave up after {MaxJobAttempts} failed {kind} jobs (backfill_{LoadId(load)}_{kind}*); the last: {lastError}");
     }
 
+    /// <summary>The upload's chunk size (<see cref="BigQueryOptions.UploadChunkBytes"/>).</summary>
+    internal int ChunkBytes => options.UploadChunkBytes;
+
     internal const string LoadKind = "load";
     internal const string CommitKind = "commit";
 
@@ -102,7 +105,7 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
         await client.InsertTableAsync(new Table(staging, schema,
             ExpirationTime: (clock.GetUtcNow() + s_stagingLifetime).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)), cancellationToken);
         return await client.StartUploadAsync(options.UploadBase, new Job(Job(load, LoadKind, attempt),
-            new JobConfiguration(Load: new JobConfigurationLoad(staging, schema), Labels: s_labels)), cancellationToken);
+            new JobConfiguration(Load: StagingCsv.Load(staging, schema), Labels: s_labels)), cancellationToken);
     }
 
     internal Task<UploadProgress> UploadChunkAsync(Uri session, ReadOnlyMemory<byte> chunk, long offset, long? total, CancellationToken cancellationToken) =>
@@ -151,6 +154,7 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
         Values.Parameter("generation", load.Generation.ToString(CultureInfo.InvariantCulture)),
         Values.Parameter("target", (load.Target == RecordKind.Interaction ? options.Interactions : options.ContentMeta).TableId),
         Values.Parameter("object_prefix", load.ObjectEventIdPrefix),
+        Values.Parameter("event_id_prefix", load.EventIdPrefix),
         Values.Parameter("own_row", CsvLoad.OwnRowSuffixPattern),
         Values.Parameter("source", DeadLetterSources.BackfillCsv),
         Values.Parameter("started_at", startedAt),

@@ -57,6 +57,12 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
     /// </summary>
     public Backoff Backoff { get; init; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(4));
 
+    /// <summary>
+    /// The backfill's upload chunk: a multiple of 256 KiB (<see cref="BigQueryRestClient.UploadChunkQuantum"/>); the
+    /// staging buffer holds about one. 8 MiB by default; tests use a smaller one to see several chunks.
+    /// </summary>
+    public int UploadChunkBytes { get; init; } = 32 * BigQueryRestClient.UploadChunkQuantum;
+
     /// <summary>The REST v2 base the named client's requests are relative to (emulator or <see cref="ApiRoot"/>).</summary>
     public Uri ApiBase => new(EmulatorRoot ?? ApiRoot, "bigquery/v2/");
 

@@ -64,6 +64,10 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
 
     private async Task<LoadOutcome> LoadObjectAsync(CsvLoad load, IObjectSource source, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken)
     {
+        if (load.TooLarge() is { } tooLarge)
+        {
+            return LoadOutcome.Failed(tooLarge, 0); // final for the generation: its redeliveries are skipped
+        }
         var rejections = new List<CsvRejection>();
         try
         {

@@ -49,6 +49,37 @@ public sealed partial record CsvLoad(string ObjectUri, long Generation, RecordKi
     /// <summary>Rows of this generation have event ids <c>gs://bucket/object#generation:line</c>.</summary>
     public string EventIdPrefix => $"{ObjectUri}#{Generation}:";
 
+    /// <summary>The object's size as stored (the finalized event's <c>size</c>), when known.</summary>
+    public long? ObjectBytes { get; init; }
+
+    /// <summary>The largest object one delivery loads (<see cref="ObjectBytes"/>, a gzip object's times <see cref="GzipExpansion"/>); null: no bound.</summary>
+    public long? MaxObjectBytes { get; init; }
+
+    /// <summary>How many times its stored size a gzip dump is taken to hold, for <see cref="MaxObjectBytes"/>: CSV dumps compress about 4:1.</summary>
+    public const int GzipExpansion = 4;
+
+    /// <summary>
+    /// Why this object is beyond what one delivery loads, naming the bound and what to do; null when it is within
+    /// it (or either size is unknown). Decided from the event alone, so every delivery of the generation decides alike.
+    /// </summary>
+    public string? TooLarge()
+    {
+        if (ObjectBytes is not { } size || MaxObjectBytes is not { } max)
+        {
+            return null;
+        }
+        var counted = IsGzip ? size * GzipExpansion : size;
+        if (counted <= max)
+        {
+            return null;
+        }
+        var part = IsGzip ? max / GzipExpansion : max;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"the object is {Gb(size)} GB{(IsGzip ? $" of gzip (counted ×{GzipExpansion})" : "")}, beyond the {Gb(max)} GB one delivery loads within its work deadline (BACKFILL_MAX_OBJECT_BYTES); split it into parts of at most {Gb(part)} GB{(IsGzip ? " compressed" : "")}, each with the header line, and upload them as separate objects");
+    }
+
+    private static string Gb(long bytes) => (bytes / 1e9).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The <c>compressed</c> flag by name: <c>*.csv.gz</c> is gzip.</summary>
     public bool IsGzip => ObjectUri.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
 }

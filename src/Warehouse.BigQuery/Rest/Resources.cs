@@ -177,20 +177,34 @@ public sealed record QueryResponse(
 /// <param name="Errors">Every error met, some of which may not have failed the job.</param>
 public sealed record JobStatus(string? State, ErrorProto? ErrorResult, IReadOnlyList<ErrorProto>? Errors);
 
-/// <summary>A load job's configuration: newline-delimited JSON of validated rows, uploaded with the job.</summary>
+/// <summary>
+/// A load job's configuration: the uploaded data's format and options, and where it goes. A gzip upload needs no
+/// field: BigQuery reads gzip CSV and newline-delimited JSON by their content (load configurations have no
+/// <c>compression</c>).
+/// </summary>
 /// <param name="DestinationTable">The table the rows go to (a backfill's staging table).</param>
-/// <param name="Schema">The destination's columns, for a table the job creates.</param>
-/// <param name="SourceFormat">The uploaded data's format.</param>
+/// <param name="Schema">The destination's columns, for a table the job creates; a headerless CSV's fields are read in this order.</param>
+/// <param name="SourceFormat">The uploaded data's format: <c>CSV</c> or <c>NEWLINE_DELIMITED_JSON</c>.</param>
 /// <param name="CreateDisposition">Whether the job may create the destination.</param>
 /// <param name="WriteDisposition"><c>WRITE_EMPTY</c>: the job fails rather than add to a table that already has rows.</param>
 /// <param name="MaxBadRecords">How many rows may fail to load before the job fails: none, the rows are validated already.</param>
+/// <param name="FieldDelimiter">CSV: the byte between fields (BigQuery's default is <c>,</c>).</param>
+/// <param name="AllowQuotedNewlines">CSV: a quoted field may hold line breaks (a dead letter's raw payload may).</param>
+/// <param name="PreserveAsciiControlCharacters">CSV: control characters (<c>\x00</c>–<c>\x1F</c>) in a field are kept as they are.</param>
+/// <param name="Encoding">CSV: the data's character encoding.</param>
+/// <param name="SkipLeadingRows">CSV: header rows to skip; none in a headerless file.</param>
 public sealed record JobConfigurationLoad(
     TableReference DestinationTable,
     TableSchema Schema,
     string SourceFormat = "NEWLINE_DELIMITED_JSON",
     string CreateDisposition = "CREATE_IF_NEEDED",
     string WriteDisposition = "WRITE_EMPTY",
-    int MaxBadRecords = 0);
+    int MaxBadRecords = 0,
+    string? FieldDelimiter = null,
+    bool? AllowQuotedNewlines = null,
+    bool? PreserveAsciiControlCharacters = null,
+    string? Encoding = null,
+    int? SkipLeadingRows = null);
 
 /// <summary>A GoogleSQL query or script run as a job with a client-chosen id.</summary>
 /// <param name="Query">The GoogleSQL text; every value in it is a parameter.</param>

@@ -212,6 +212,37 @@ public sealed class ZetaSqlBigQueryTest(ZetaSqlEngine engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GzipCsvUpload_IsReadPerRfc4180WithTheLoadsOptions()
+    {
+        using var start = new HttpRequestMessage(HttpMethod.Post, "upload/" + Api + "jobs?uploadType=resumable")
+        {
+            Content = Json("""
+                {"jobReference":{"projectId":"proj","jobId":"csv0"},
+                 "configuration":{"load":{"destinationTable":{"projectId":"proj","datasetId":"ds","tableId":"staged_csv"},
+                   "schema":{"fields":[{"name":"line","type":"INT64"},{"name":"pct","type":"FLOAT64"},{"name":"payload","type":"STRING"}]},
+                   "sourceFormat":"CSV","fieldDelimiter":",","allowQuotedNewlines":true,"writeDisposition":"WRITE_EMPTY"}}}
+                """),
+        };
+        using var session = await _http.SendAsync(start);
+        var gzip = new MemoryStream();
+        await using (var compress = new System.IO.Compression.GZipStream(gzip, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            await compress.WriteAsync(Encoding.UTF8.GetBytes("2,95.5,\n3,,\"a,\"\"b\"\"\nc\"\n4,,\"\"\n"));
+        }
+        var bytes = gzip.ToArray();
+
+        using var last = await PutAsync(session.Headers.Location!, bytes, $"bytes 0-{bytes.Length - 1}/{bytes.Length}");
+
+        Assert.Equal(HttpStatusCode.OK, last.StatusCode);
+        Assert.Null(_fake.Jobs["csv0"]["status"]!["errorResult"]);
+        Assert.Equal("3", _fake.Jobs["csv0"]["statistics"]!["load"]!["outputRows"]!.GetValue<string>());
+        var rows = await _fake.RowsAsync("staged_csv");
+        Assert.Equal([(object?)2L, 95.5, null], rows[0]);
+        Assert.Equal([(object?)3L, null, "a,\"b\"\nc"], rows[1]);
+        Assert.Equal([(object?)4L, null, ""], rows[2]);
+    }
+
+    [Fact]
     public async Task UploadOfAJobThatFails_LoadsNothing()
     {
         _fake.FailJobs(id => id == "load0", "backendError", "try again");

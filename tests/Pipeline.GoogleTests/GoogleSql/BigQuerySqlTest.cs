@@ -34,13 +34,7 @@ public sealed class BigQuerySqlTest(ZetaSqlEngine engine) : IAsyncLifetime
     {
         await RunEveryCaseAsync();
         var texts = Sent();
-        var catalog = (await BigQueryCatalog.FromDdlAsync(engine)).WithDdlTablesIn("proj", "ds");
-        foreach (var upload in _bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs"))
-        {
-            var load = upload.Body!["configuration"]!["load"]!;
-            catalog = catalog.WithTable($"proj.ds.{load["destinationTable"]!["tableId"]!.GetValue<string>()}",
-                [.. load["schema"]!["fields"]!.AsArray().Select(f => (f!["name"]!.GetValue<string>(), TypeOf(f["type"]!.GetValue<string>())))]);
-        }
+        var catalog = await StagingCatalogAsync();
 
         var kinds = new List<string>();
         foreach (var (sql, parameters) in texts)
@@ -65,11 +59,24 @@ public sealed class BigQuerySqlTest(ZetaSqlEngine engine) : IAsyncLifetime
         // The check itself can fail: the real commit script with one column misspelt is refused, naming it.
         await RunEveryCaseAsync();
         var (sql, parameters) = Sent().First(t => t.Sql.Contains("_backfill_stage_"));
-        var catalog = (await BigQueryCatalog.FromDdlAsync(engine)).WithDdlTablesIn("proj", "ds");
+        var catalog = await StagingCatalogAsync();
 
         var error = await Assert.ThrowsAsync<ZetaSqlException>(() => engine.AnalyzeScriptAsync(sql.Replace("received_at", "recieved_at"), catalog, parameters));
 
         Assert.Contains("recieved_at", error.Details);
+    }
+
+    /// <summary>The DDL's tables, plus the staging tables the uploads' load jobs created (with their schemas).</summary>
+    private async Task<BigQueryCatalog> StagingCatalogAsync()
+    {
+        var catalog = (await BigQueryCatalog.FromDdlAsync(engine)).WithDdlTablesIn("proj", "ds");
+        foreach (var upload in _bigQuery.Calls("POST", "/upload/bigquery/v2/projects/proj/jobs"))
+        {
+            var load = upload.Body!["configuration"]!["load"]!;
+            catalog = catalog.WithTable($"proj.ds.{load["destinationTable"]!["tableId"]!.GetValue<string>()}",
+                [.. load["schema"]!["fields"]!.AsArray().Select(f => (f!["name"]!.GetValue<string>(), TypeOf(f["type"]!.GetValue<string>())))]);
+        }
+        return catalog;
     }
 
     /// <summary>Each distinct text with its parameters' types: jobs.query bodies and query jobs.</summary>

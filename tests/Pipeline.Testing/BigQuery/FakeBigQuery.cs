@@ -177,7 +177,7 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
     /// </summary>
     public void FailUploadChunk(Func<RecordedRequest, long?> persisted) => _chunkScripts.Enqueue(new ChunkScript(persisted, Fail: true));
 
-    /// <summary>The data of each completed upload, by the job id it created (decoded as UTF-8).</summary>
+    /// <summary>The data of each completed upload, by the job id it created (gunzipped when gzip, decoded as UTF-8).</summary>
     public ConcurrentDictionary<string, string> Uploaded { get; } = new();
 
     /// <summary>The bytes of each completed upload, by the job id it created.</summary>
@@ -427,8 +427,11 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
     private async Task<(int, string)> CompleteAsync(UploadSession session)
     {
         var bytes = session.Bytes.ToArray();
-        var data = System.Text.Encoding.UTF8.GetString(bytes);
-        var lines = data.Split('\n').Count(line => !string.IsNullOrWhiteSpace(line));
+        var data = LoadData.Text(bytes); // gunzipped when the upload is gzip
+        var load = session.Job["configuration"]?["load"] as JsonObject;
+        var lines = load?["sourceFormat"]?.GetValue<string>() is null or "CSV"
+            ? LoadData.Csv(data, load ?? []).Count()
+            : data.Split('\n').Count(line => !string.IsNullOrWhiteSpace(line));
         var job = Done(session.Job, new JsonObject { ["load"] = new JsonObject { ["outputRows"] = lines.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
         var jobId = job["jobReference"]!["jobId"]!.GetValue<string>();
         if (_zetaSql is not null && !_jobs.ContainsKey(jobId) && job["status"]!["errorResult"] is null)

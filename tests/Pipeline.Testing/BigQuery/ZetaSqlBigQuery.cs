@@ -231,7 +231,8 @@ internal sealed partial class ZetaSqlBigQuery
 
     /// <summary>
     /// Loads a completed upload's data into its destination table (or fails the job as BigQuery would, loading
-    /// nothing): NEWLINE_DELIMITED_JSON, create and write dispositions, maxBadRecords, ignoreUnknownValues.
+    /// nothing): NEWLINE_DELIMITED_JSON or CSV (already gunzipped: <see cref="LoadData"/>; fields in the schema's
+    /// order, as text values), create and write dispositions, maxBadRecords, ignoreUnknownValues.
     /// </summary>
     public Task LoadAsync(JsonObject job, string data) => LockedAsync(() =>
     {
@@ -258,9 +259,9 @@ internal sealed partial class ZetaSqlBigQuery
     private int Load(JsonObject load, string data)
     {
         var format = load["sourceFormat"]?.GetValue<string>() ?? "CSV";
-        if (format != "NEWLINE_DELIMITED_JSON")
+        if (format is not ("NEWLINE_DELIMITED_JSON" or "CSV"))
         {
-            throw new JobFailure("invalid", $"FakeBigQuery (ZetaSQL mode) loads NEWLINE_DELIMITED_JSON only, not {format}.");
+            throw new JobFailure("invalid", $"FakeBigQuery (ZetaSQL mode) loads NEWLINE_DELIMITED_JSON and CSV only, not {format}.");
         }
         var destination = load["destinationTable"] ?? throw new JobFailure("invalid", "The load has no destinationTable.");
         var name = $"{destination["projectId"]!.GetValue<string>()}.{destination["datasetId"]!.GetValue<string>()}.{destination["tableId"]!.GetValue<string>()}";
@@ -301,7 +302,11 @@ internal sealed partial class ZetaSqlBigQuery
         var maxBad = load["maxBadRecords"]?.GetValue<int>() ?? 0;
         var rows = new List<object?[]>();
         var errors = new List<string>();
-        var lines = data.Split('\n');
+        if (format == "CSV")
+        {
+            CsvRows(table, load, data, rows, errors);
+        }
+        var lines = format == "CSV" ? [] : data.Split('\n');
         var position = 0L;
         foreach (var line in lines)
         {
@@ -323,7 +328,7 @@ internal sealed partial class ZetaSqlBigQuery
         if (errors.Count > maxBad)
         {
             throw new JobFailure("invalid",
-                $"Error while reading data, error message: JSON table encountered too many errors, giving up. Rows: {rows.Count + errors.Count}; errors: {errors.Count}. Please look into the errors[] collection for more details.",
+                $"Error while reading data, error message: {(format == "CSV" ? "CSV" : "JSON")} table encountered too many errors, giving up. Rows: {rows.Count + errors.Count}; errors: {errors.Count}. Please look into the errors[] collection for more details.",
                 errors);
         }
         if (write == "WRITE_TRUNCATE")
@@ -336,6 +341,53 @@ internal sealed partial class ZetaSqlBigQuery
         }
         _tables[name] = table;
         return rows.Count;
+    }
+
+    /// <summary>A CSV load's rows: each record's fields are the table's columns in order (text values, NULL by the null marker).</summary>
+    private static void CsvRows(ZetaSqlTable table, JsonObject load, string data, List<object?[]> rows, List<string> errors)
+    {
+        var jagged = load["allowJaggedRows"]?.GetValue<bool>() == true;
+        var ignoreUnknown = load["ignoreUnknownValues"]?.GetValue<bool>() == true;
+        IEnumerable<(long Position, List<string?> Fields)> records;
+        try
+        {
+            records = LoadData.Csv(data, load).ToList();
+        }
+        catch (FormatException e)
+        {
+            throw new JobFailure("invalid", e.Message);
+        }
+        foreach (var (position, fields) in records)
+        {
+            var problem = fields.Count > table.Columns.Count && !ignoreUnknown ? $"Too many values in row starting at position: {position}. Found {fields.Count} column(s) while expected {table.Columns.Count}."
+                : fields.Count < table.Columns.Count && !jagged ? $"Too few columns: expected {table.Columns.Count} column(s) but got {fields.Count} column(s). Row starting at position: {position}."
+                : null;
+            if (problem is null)
+            {
+                var cells = new object?[table.Columns.Count];
+                for (var c = 0; c < cells.Length && c < fields.Count && problem is null; c++)
+                {
+                    try
+                    {
+                        cells[c] = BigQueryValues.FromText(table.Columns[c].Type, fields[c]);
+                    }
+                    catch (FormatException e)
+                    {
+                        problem = $"Error while reading data, error message: Could not parse '{fields[c]}' as {table.Columns[c].Name}: {e.Message}. Row starting at position: {position}.";
+                    }
+                }
+                if (problem is null && MissingRequired(table, cells) is { } missing)
+                {
+                    problem = $"Error while reading data, error message: Required column value for column index: {table.IndexOf(missing)} is missing. Row starting at position: {position}.";
+                }
+                if (problem is null)
+                {
+                    rows.Add(cells);
+                    continue;
+                }
+            }
+            errors.Add(problem);
+        }
     }
 
     private (int, string) InsertAll(string name, JsonNode? body)

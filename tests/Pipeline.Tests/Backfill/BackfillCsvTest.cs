@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using Pipeline.Domain;
 using Pipeline.Domain.Backfill;
 using Pipeline.Domain.Rows;
@@ -152,6 +153,60 @@ public sealed class BackfillCsvTest : IAsyncLifetime
         Assert.Equal(["loaded", "skipped", "skipped"], (await LoadLogAsync()).Select(l => l.Status));
     }
 
+    [Theory]
+    [InlineData("user_interaction/huge.csv", 2_500_000_001L, "the object is 2.5 GB, beyond the 2 GB one delivery loads", "parts of at most 2 GB,")]
+    [InlineData("user_interaction/huge.csv.gz", 600_000_000L, "the object is 0.6 GB of gzip (counted ×4), beyond the 2 GB", "parts of at most 0.5 GB compressed")]
+    public async Task ObjectBeyondTheSizeBound_FailsAtOnceNamingTheBoundAndThePartSize_AndItsRedeliveryIsSkipped(
+        string objectName, long size, string problem, string advice)
+    {
+        _options = _options with { MaxObjectBytes = 2_000_000_000 };
+        await using var server = await StartAsync();
+        _store.PutObject(objectName, Encoding.UTF8.GetBytes("user_id,content_id,read_percent,updated_at\n7,12,95,2022-03-27\n"));
+
+        var first = await server.SendAsync(Finalized(objectName, 100, size));
+        var again = await server.SendAsync(Finalized(objectName, 100, size));
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, again.StatusCode));
+        Assert.Equal(0, await _store.CountAsync("user_interaction"));
+        var log = await LoadLogAsync();
+        Assert.Equal(["failed", "skipped"], log.Select(l => l.Status));
+        Assert.StartsWith(problem, log[0].Error!);
+        Assert.Contains("BACKFILL_MAX_OBJECT_BYTES", log[0].Error!);
+        Assert.Contains($"split it into {advice}", log[0].Error!);
+    }
+
+    [Fact]
+    public void WorkDeadlineAndSizeBound_AreReadFromTheEnvironment_WithDefaultsAndClearRefusals()
+    {
+        static BackfillOptions From(params (string, string)[] variables) => BackfillOptions.From(new ConfigurationBuilder()
+            .AddInMemoryCollection(variables.Select(v => new KeyValuePair<string, string?>(v.Item1, v.Item2))).Build());
+
+        Assert.Equal((TimeSpan.FromSeconds(3540), 8_000_000_000L), (From().WorkDeadline, From().MaxObjectBytes));
+        Assert.Equal((TimeSpan.FromSeconds(900), 1_000L), (From(("BACKFILL_WORK_DEADLINE_SECONDS", "900"), ("BACKFILL_MAX_OBJECT_BYTES", "1000")) is var o ? (o.WorkDeadline, o.MaxObjectBytes) : default));
+        Assert.Contains("BACKFILL_WORK_DEADLINE_SECONDS", Assert.Throws<InvalidOperationException>(() => From(("BACKFILL_WORK_DEADLINE_SECONDS", "0"))).Message);
+        Assert.Contains("BACKFILL_MAX_OBJECT_BYTES", Assert.Throws<InvalidOperationException>(() => From(("BACKFILL_MAX_OBJECT_BYTES", "8GB"))).Message);
+    }
+
+    [Fact]
+    public async Task RequestAbortedWhileLoading_DoesNotCancelTheLoad()
+    {
+        // Pub/Sub drops a push after its 600 s ack deadline; a load still working must go on to its own deadline.
+        _store.PutObject("user_interaction/long.csv", Encoding.UTF8.GetBytes("user_id,content_id,read_percent,updated_at\n7,12,95,2022-03-27\n"));
+        var function = new BackfillCsvFunction(_store.Backfill, _store.Warehouse, _options, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<BackfillCsvFunction>.Instance);
+        var data = new StorageObjectData { Bucket = Bucket, Name = "user_interaction/long.csv", Generation = 100, Size = 60 };
+        var cloudEvent = new CloudNative.CloudEvents.CloudEvent
+        {
+            Id = "long", Type = Pipeline.Functions.Framework.EventTypes.ObjectFinalized, Source = new Uri("//storage.googleapis.com/projects/_/buckets/dumps"),
+            DataContentType = "application/json", Data = Encoding.UTF8.GetBytes(Google.Protobuf.JsonFormatter.Default.Format(data)),
+        };
+
+        await function.HandleAsync(cloudEvent, new CancellationToken(canceled: true));
+
+        Assert.Equal(1, await _store.CountAsync("user_interaction"));
+        Assert.Equal(["loaded"], (await LoadLogAsync()).Select(l => l.Status));
+    }
+
     [Fact]
     public async Task NewGeneration_ReplacesThePreviousGenerationsRows()
     {
@@ -267,9 +322,9 @@ public sealed class BackfillCsvTest : IAsyncLifetime
         return response.StatusCode;
     }
 
-    private static EventarcRequest Finalized(string objectName, long generation) =>
+    private static EventarcRequest Finalized(string objectName, long generation, long size = 1) =>
         EventarcRequest.ForFinalizedObject(
-            new StorageObjectData { Bucket = Bucket, Name = objectName, Generation = generation, Size = 1, ContentType = "text/csv" },
+            new StorageObjectData { Bucket = Bucket, Name = objectName, Generation = generation, Size = size, ContentType = "text/csv" },
             eventId: $"{Bucket}/{objectName}/{generation}");
 
     /// <summary>The load_log, in the order the attempts happened.</summary>

@@ -38,12 +38,13 @@ public sealed class WarehouseSchemaTest : IAsyncLifetime
     }
 
     [Fact]
-    public void BackfillStaging_IsTheTargetsRowColumnsThenTheDeadLettersOthers()
+    public void BackfillStaging_IsTheLineThenTheTargetsRowColumnsButTheEventIdThenTheDeadLettersOthers()
     {
         foreach (var (kind, table) in new (RecordKind, TableDeclaration)[] { (RecordKind.Interaction, WarehouseSchema.UserInteraction), (RecordKind.ContentMeta, WarehouseSchema.ContentMeta) })
         {
             Assert.Equal(
-                [.. table.Columns.Where(c => c.Name != "ingested_at").Select(c => $"{c.Name} {BackfillScript.SqlType(c.Type)}"), "payload STRING", "error STRING"],
+                ["line INT64", .. table.Columns.Where(c => c.Name is not ("ingested_at" or "event_id"))
+                    .Select(c => $"{c.Name} {(c.Type == ColumnType.Timestamp ? "INT64" : BackfillScript.SqlType(c.Type))}"), "payload STRING", "error STRING"],
                 BackfillScript.StagingSchema(kind).Fields.Select(f => $"{f.Name} {f.Type}"));
         }
     }
