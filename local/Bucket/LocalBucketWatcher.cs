@@ -85,18 +85,22 @@ public sealed class LocalBucketWatcher(
     }
 
     /// <summary>
-    /// One pass over the bucket, returning once the deliveries it started are answered (their answers are applied by
-    /// the next pass); public so tests can drive it without waiting.
+    /// One pass over the bucket, returning once every delivery under way (this pass's and earlier ones') is answered;
+    /// the answers are applied by the next pass. Public so tests can drive the watcher without waiting.
     /// </summary>
-    public async Task PollAsync(CancellationToken cancellationToken) => await Task.WhenAll(await PassOnceAsync(cancellationToken));
+    public async Task PollAsync(CancellationToken cancellationToken)
+    {
+        await PassOnceAsync(cancellationToken);
+        await Task.WhenAll(_inFlight.Keys);
+    }
 
-    /// <summary>One pass at a time; returns the deliveries it started, without waiting for them.</summary>
-    private async Task<List<Task>> PassOnceAsync(CancellationToken cancellationToken)
+    /// <summary>One pass at a time; the deliveries it starts are not waited for.</summary>
+    private async Task PassOnceAsync(CancellationToken cancellationToken)
     {
         await _pass.WaitAsync(cancellationToken);
         try
         {
-            return await PassAsync(cancellationToken);
+            await PassAsync(cancellationToken);
         }
         finally
         {
@@ -104,10 +108,9 @@ public sealed class LocalBucketWatcher(
         }
     }
 
-    private async Task<List<Task>> PassAsync(CancellationToken cancellationToken)
+    private async Task PassAsync(CancellationToken cancellationToken)
     {
         _loggedAtStart ??= await ReadLoadLogAsync(cancellationToken);
-        var started = new List<Task>();
         while (_answers.TryDequeue(out var answer))
         {
             // The answer counts only if the object is still at the version delivered (not rewritten or gone meanwhile).
@@ -166,20 +169,19 @@ public sealed class LocalBucketWatcher(
                 }
             }
             _objects[name] = state = state with { InFlight = true };
-            started.Add(Deliver(name, state, cancellationToken));
+            Deliver(name, state, cancellationToken);
         }
         foreach (var gone in _objects.Keys.Where(name => !present.Contains(name)).ToList())
         {
             _objects.Remove(gone);
         }
-        return started;
     }
 
     /// <summary>
     /// Delivers one version once a delivery slot is free, and queues BackfillCsv's answer for the next pass (which
     /// starts at once, so that a retry or the next object does not wait for the poll).
     /// </summary>
-    private Task Deliver(string name, ObjectState state, CancellationToken cancellationToken)
+    private void Deliver(string name, ObjectState state, CancellationToken cancellationToken)
     {
         var delivery = Task.Run(async () =>
         {
@@ -205,7 +207,6 @@ public sealed class LocalBucketWatcher(
         }, CancellationToken.None);
         _inFlight[delivery] = true;
         _ = delivery.ContinueWith(done => _inFlight.TryRemove(done, out _), TaskScheduler.Default);
-        return delivery;
     }
 
     /// <summary>
