@@ -15,7 +15,8 @@ namespace Pipeline.Local.Bucket;
 /// into the directory once it is fully written (size and modification time unchanged over one poll). At start, an
 /// object whose (object, generation) already has a <c>load_log</c> row is not announced again. Objects due together are
 /// delivered at once, up to <see cref="AnnounceOptions.MaxConcurrentDeliveries"/> (the cores); the rest wait their turn
-/// here, and none is refused for lack of room. A delivery that is not acknowledged is retried with back-off, <see cref="AnnounceOptions.MaxAttempts"/> times in all; then the watcher gives
+/// here, and none is refused for lack of room. A delivery that is not acknowledged is retried with back-off,
+/// <see cref="AnnounceOptions.MaxAttempts"/> times in all; then the watcher gives
 /// up on that version and logs an error naming it, its last answer and what to do (until the file changes or the
 /// stack restarts, it is not announced again).
 /// </summary>
@@ -39,7 +40,7 @@ public sealed class LocalBucketWatcher(
     /// <summary>Deliveries answered since the last pass, applied to <see cref="_objects"/> by the next one.</summary>
     private readonly System.Collections.Concurrent.ConcurrentQueue<Answer> _answers = new();
 
-    /// <summary>Deliveries under way (started and not yet answered), by the pass that started them.</summary>
+    /// <summary>Deliveries under way: started by a pass and not yet answered.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _inFlight = new();
 
     /// <summary>The (object, generation) pairs the load_log had at start: those versions are not announced again.</summary>
