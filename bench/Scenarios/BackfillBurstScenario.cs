@@ -32,6 +32,7 @@ public static class BackfillBurstScenario
         var duckDbSeconds = await ReadCsvAsync(parts, Path.Combine(workDir, "burst-db", "duckdb.duckdb"));
         var (inProcessSeconds, appendSeconds, commitSeconds) = await InProcessAsync(parts, Path.Combine(workDir, "burst-db", "ours.duckdb"), parseOnly: false);
         var (parseOnlySeconds, _, _) = await InProcessAsync(parts, Path.Combine(workDir, "burst-db", "parse.duckdb"), parseOnly: true);
+        var (oneAtATimeSeconds, _, soleCommitSeconds) = await InProcessAsync(parts, Path.Combine(workDir, "burst-db", "serial.duckdb"), parseOnly: false, parallel: 1);
 
         var figures = new Dictionary<string, double>
         {
@@ -46,6 +47,8 @@ public static class BackfillBurstScenario
             ["in_process_append_thread_s"] = appendSeconds,
             ["in_process_commit_s"] = commitSeconds,
             ["parse_only_s"] = parseOnlySeconds,
+            ["in_process_one_at_a_time_s"] = oneAtATimeSeconds,
+            ["one_at_a_time_commit_s"] = soleCommitSeconds,
             ["peak_rss_mb"] = Rss.PeakMegabytes(),
         };
         return new BenchResult("backfill-burst", figures,
@@ -105,10 +108,12 @@ public static class BackfillBurstScenario
     }
 
     /// <summary>
-    /// The parts through the product's backfill in this process, as many at once as the watcher delivers (one per core):
+    /// The parts through the product's backfill in this process, as many at once as the watcher delivers (one per core)
+    /// unless <paramref name="parallel"/> says otherwise:
     /// wall time, and the thread time spent appending and committing.
     /// </summary>
-    private static async Task<(double Wall, double Append, double Commit)> InProcessAsync(IReadOnlyList<string> parts, string database, bool parseOnly)
+    private static async Task<(double Wall, double Append, double Commit)> InProcessAsync(
+        IReadOnlyList<string> parts, string database, bool parseOnly, int? parallel = null)
     {
         Fresh(database);
         await using var engine = new DuckDbEngine(new DuckDbOptions(database));
@@ -116,7 +121,7 @@ public static class BackfillBurstScenario
         var timed = new TimedSink(parseOnly ? new DroppingSink() : store);
         var backfill = new CsvBackfill(store, timed, new BucketDirectorySource(null), TimeProvider.System);
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (part, ct) =>
+        await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = parallel ?? Environment.ProcessorCount }, async (part, ct) =>
         {
             var outcome = await backfill.LoadAsync(new CsvLoad("gs://bench/" + Path.GetFileName(part), 1, RecordKind.Interaction), new LocalFileSource(part), ct);
             if (outcome.Status != LoadStatus.Loaded)
