@@ -5,13 +5,14 @@ using Pipeline.Bench.Scenarios;
 using Pipeline.Bench.Scenarios.Query;
 using Spectre.Console;
 
-// dotnet run -c Release --project bench -- <ingest|ingest-cpu|freshness|backfill|backfill-bigquery|query|query-50m|coldstart|all> [--quick] [--out bench/results]
+// dotnet run -c Release --project bench -- <ingest|ingest-cpu|freshness|backfill|backfill-burst|backfill-bigquery|query|query-50m|coldstart|all> [--quick] [--out bench/results]
 var scenarios = new Dictionary<string, Func<Sizes, string, Task<BenchResult>>>
 {
     ["ingest"] = IngestScenario.RunAsync,
     ["ingest-cpu"] = IngestCpuScenario.RunAsync,
     ["freshness"] = FreshnessScenario.RunAsync,
     ["backfill"] = BackfillScenario.RunAsync,
+    ["backfill-burst"] = BackfillBurstScenario.RunAsync,
     ["backfill-bigquery"] = BigQueryBackfillScenario.RunAsync,
     ["query"] = QueryScenario.RunAsync,
     ["query-50m"] = QueryScenario.RunLargeAsync,

@@ -11,5 +11,11 @@ public sealed record Sizes(int IngestEvents, int FreshnessMessages, int Backfill
 {
     public static readonly Sizes Full = new(100_000, 1000, 10_000_000, 10_000_000, 50_000_000, 100_000, 2000, 10_000);
 
-    public static readonly Sizes Quick = new(2_000, 200, 100_000, 100_000, 500_000, 1_000, 200, 1_000);
+    public static readonly Sizes Quick = new(2_000, 200, 100_000, 100_000, 500_000, 1_000, 200, 1_000) { BurstParts = 4, BurstPartRows = 50_000 };
+
+    /// <summary>Parts dropped at once into the local bucket (backfill-burst).</summary>
+    public int BurstParts { get; init; } = 20;
+
+    /// <summary>Rows of each part (backfill-burst).</summary>
+    public int BurstPartRows { get; init; } = 500_000;
 }

@@ -64,10 +64,10 @@ public static class BackfillScenario
     }
 
     /// <summary>The same file every time: user, content, read percent, timestamp over a year, from a fixed seed.</summary>
-    internal static void Generate(string path, int rows)
+    internal static void Generate(string path, int rows, int seed = 42)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var random = new Random(42);
+        var random = new Random(seed);
         var start = new DateTime(2021, 3, 27, 0, 0, 0, DateTimeKind.Utc);
         using var writer = new StreamWriter(path + ".partial", false, new System.Text.UTF8Encoding(false), 1 << 20);
         writer.Write("user_id,pratilipi_id,read_percent,updated_at\n");

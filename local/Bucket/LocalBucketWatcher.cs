@@ -13,8 +13,10 @@ namespace Pipeline.Local.Bucket;
 /// object is sent to BackfillCsv once as an "object finalized" event, with the generation its metadata record holds.
 /// An upload through the JSON API is announced as soon as it completes (<see cref="ObjectFinalized"/>); a file dropped
 /// into the directory once it is fully written (size and modification time unchanged over one poll). At start, an
-/// object whose (object, generation) already has a <c>load_log</c> row is not announced again. A delivery that is not
-/// acknowledged is retried with back-off, <see cref="AnnounceOptions.MaxAttempts"/> times in all; then the watcher gives
+/// object whose (object, generation) already has a <c>load_log</c> row is not announced again. Objects due together are
+/// delivered at once, up to <see cref="AnnounceOptions.MaxConcurrentDeliveries"/> (the cores); the rest wait their turn
+/// here, and none is refused for lack of room. A delivery that is not acknowledged is retried with back-off,
+/// <see cref="AnnounceOptions.MaxAttempts"/> times in all; then the watcher gives
 /// up on that version and logs an error naming it, its last answer and what to do (until the file changes or the
 /// stack restarts, it is not announced again).
 /// </summary>
@@ -30,8 +32,16 @@ public sealed class LocalBucketWatcher(
 
     /// <summary>Each object's version as last seen, and whether it was announced; touched by one pass at a time.</summary>
     private readonly Dictionary<string, ObjectState> _objects = new(StringComparer.Ordinal);
-    private readonly Channel<StoredObject> _finalized = Channel.CreateUnbounded<StoredObject>();
+    // Completed uploads, and null when a delivery was answered: either starts the next pass at once.
+    private readonly Channel<StoredObject?> _finalized = Channel.CreateUnbounded<StoredObject?>();
     private readonly SemaphoreSlim _pass = new(1, 1);
+    private readonly SemaphoreSlim _deliverySlots = new(announce.MaxConcurrentDeliveries, announce.MaxConcurrentDeliveries);
+
+    /// <summary>Deliveries answered since the last pass, applied to <see cref="_objects"/> by the next one.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Answer> _answers = new();
+
+    /// <summary>Deliveries under way: started by a pass and not yet answered.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _inFlight = new();
 
     /// <summary>The (object, generation) pairs the load_log had at start: those versions are not announced again.</summary>
     private HashSet<(string Object, string Generation)>? _loggedAtStart;
@@ -46,29 +56,47 @@ public sealed class LocalBucketWatcher(
         using var timer = new PeriodicTimer(s_pollInterval, clock);
         Task<bool>? tick = null;
         Task<bool>? upload = null;
-        while (true)
+        try
         {
-            tick ??= timer.WaitForNextTickAsync(stoppingToken).AsTask();
-            upload ??= _finalized.Reader.WaitToReadAsync(stoppingToken).AsTask();
-            var woken = await Task.WhenAny(tick, upload);
-            if (!await woken)
+            while (true)
             {
-                return;
+                tick ??= timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                upload ??= _finalized.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                var woken = await Task.WhenAny(tick, upload);
+                if (!await woken)
+                {
+                    return;
+                }
+                if (woken == tick)
+                {
+                    tick = null;
+                }
+                else
+                {
+                    upload = null;
+                }
+                await PassOnceAsync(stoppingToken);
             }
-            if (woken == tick)
-            {
-                tick = null;
-            }
-            else
-            {
-                upload = null;
-            }
-            await PollAsync(stoppingToken);
+        }
+        finally
+        {
+            // Stopping: the deliveries under way see the token; the warehouse is closed only after they end.
+            await Task.WhenAll(_inFlight.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    /// <summary>One pass over the bucket; public so tests can drive it without waiting.</summary>
+    /// <summary>
+    /// One pass over the bucket, returning once every delivery under way (this pass's and earlier ones') is answered;
+    /// the answers are applied by the next pass. Public so tests can drive the watcher without waiting.
+    /// </summary>
     public async Task PollAsync(CancellationToken cancellationToken)
+    {
+        await PassOnceAsync(cancellationToken);
+        await Task.WhenAll(_inFlight.Keys);
+    }
+
+    /// <summary>One pass at a time; the deliveries it starts are not waited for.</summary>
+    private async Task PassOnceAsync(CancellationToken cancellationToken)
     {
         await _pass.WaitAsync(cancellationToken);
         try
@@ -84,9 +112,21 @@ public sealed class LocalBucketWatcher(
     private async Task PassAsync(CancellationToken cancellationToken)
     {
         _loggedAtStart ??= await ReadLoadLogAsync(cancellationToken);
+        while (_answers.TryDequeue(out var answer))
+        {
+            // The answer counts only if the object is still at the version delivered (not rewritten or gone meanwhile).
+            if (_objects.TryGetValue(answer.Name, out var current) && ReferenceEquals(current.Object, answer.State.Object) && current.InFlight)
+            {
+                _objects[answer.Name] = Answered(answer.Name, current with { InFlight = false }, answer.Status, answer.At);
+            }
+        }
         var now = clock.GetUtcNow();
         while (_finalized.Reader.TryRead(out var uploaded))
         {
+            if (uploaded is null)
+            {
+                continue;
+            }
             // Complete and described: due at once, unless this pass or an earlier one already took this generation.
             if (!_objects.TryGetValue(uploaded.Name, out var known) || known.Object?.Generation != uploaded.Generation)
             {
@@ -107,7 +147,7 @@ public sealed class LocalBucketWatcher(
                 _objects[name] = new ObjectState(seen, null, Delivered: false, Failures: 0, NextAttempt: now + s_pollInterval);
                 continue;
             }
-            if (now < state.NextAttempt || state.Delivered)
+            if (now < state.NextAttempt || state.Delivered || state.InFlight)
             {
                 continue;
             }
@@ -129,13 +169,45 @@ public sealed class LocalBucketWatcher(
                     continue;
                 }
             }
-            var status = await invoker.InvokeAsync(FunctionName, FinalizedEvent(state.Object!), cancellationToken);
-            _objects[name] = Answered(name, state, status, now);
+            _objects[name] = state = state with { InFlight = true };
+            Deliver(name, state, cancellationToken);
         }
         foreach (var gone in _objects.Keys.Where(name => !present.Contains(name)).ToList())
         {
             _objects.Remove(gone);
         }
+    }
+
+    /// <summary>
+    /// Delivers one version once a delivery slot is free, and queues BackfillCsv's answer for the next pass (which
+    /// starts at once, so that a retry or the next object does not wait for the poll).
+    /// </summary>
+    private void Deliver(string name, ObjectState state, CancellationToken cancellationToken)
+    {
+        var delivery = Task.Run(async () =>
+        {
+            var status = StatusCodes.Status503ServiceUnavailable;
+            try
+            {
+                await _deliverySlots.WaitAsync(cancellationToken);
+                try
+                {
+                    status = await invoker.InvokeAsync(FunctionName, FinalizedEvent(state.Object!), cancellationToken);
+                }
+                finally
+                {
+                    _deliverySlots.Release();
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            _answers.Enqueue(new Answer(name, state, status, clock.GetUtcNow()));
+            _finalized.Writer.TryWrite(null);
+        }, CancellationToken.None);
+        _inFlight[delivery] = true;
+        _ = delivery.ContinueWith(done => _inFlight.TryRemove(done, out _), TaskScheduler.Default);
     }
 
     /// <summary>
@@ -213,5 +285,13 @@ public sealed class LocalBucketWatcher(
     /// <param name="Delivered">Whether it is announced no more: BackfillCsv acknowledged it, the load_log had it at start, or every attempt failed.</param>
     /// <param name="Failures">Unacknowledged deliveries in a row.</param>
     /// <param name="NextAttempt">When it may be delivered next.</param>
-    private sealed record ObjectState(ObjectFile File, StoredObject? Object, bool Delivered, int Failures, DateTimeOffset NextAttempt);
+    /// <param name="InFlight">Whether a delivery of it is under way (or waits for a slot); it is not delivered again meanwhile.</param>
+    private sealed record ObjectState(ObjectFile File, StoredObject? Object, bool Delivered, int Failures, DateTimeOffset NextAttempt, bool InFlight = false);
+
+    /// <summary>BackfillCsv's answer to one delivery.</summary>
+    /// <param name="Name">The object.</param>
+    /// <param name="State">The state it was delivered in.</param>
+    /// <param name="Status">The status answered.</param>
+    /// <param name="At">When.</param>
+    private sealed record Answer(string Name, ObjectState State, int Status, DateTimeOffset At);
 }

@@ -7,9 +7,12 @@ using Pipeline.Domain.Rows;
 namespace Pipeline.Warehouse.DuckDb;
 
 /// <summary>
-/// Backfill's store on the embedded engine: the load_log <see cref="CsvBackfill"/> decides from, and its row sink. A
-/// write holds the writer connection for one transaction that deletes the older generation's rows, appends the new
-/// ones, dead-letters the bad ones and writes the load_log row: a file lands whole or not at all.
+/// Backfill's store on the embedded engine: the load_log <see cref="CsvBackfill"/> decides from, and its row sink.
+/// An attempt appends its rows on a connection of its own, inside its own transaction, without the write lock, so
+/// that several objects parse and append at once (DuckDB's appends in concurrent transactions do not conflict). Only
+/// the commit takes the write lock: in that same transaction it deletes the older generation's rows (when replacing),
+/// dead-letters the bad rows and writes the load_log row, commits, and updates the served answers. A file lands whole
+/// or not at all, and commits happen one at a time.
 /// </summary>
 /// <param name="database">The file written.</param>
 /// <param name="serving">Told what each committed load changed.</param>
@@ -30,24 +33,19 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
 
     async Task<IBackfillWrite> IBackfillSink.BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken)
     {
-        var connection = await _database.AcquireWriterAsync(cancellationToken);
+        // The attempt's own connection (the schema exists once it is open), with the staging tables the dead letters
+        // pass through; the transaction starts here, after CsvBackfill decided: an older generation of this object
+        // committed before, so the commit's DELETE sees its rows.
+        var connection = await _database.OpenReaderAsync(cancellationToken);
         try
         {
+            DuckDbDatabase.Execute(connection, DuckDbSchema.CreateStagingTables(_database.Tables));
             var transaction = connection.BeginTransaction();
-            // One process holds the writer, and the decision was taken under CsvBackfill's gate: its basis holds.
-            if (decision.Replacing)
-            {
-                // This object's rows of any generation, "<object>#<generation>:<line>", not those of an object
-                // whose name merely starts with this one's followed by '#'.
-                DuckDbDatabase.Execute(connection,
-                    $"DELETE FROM {DuckDbSchema.Quote(_database.TableOf(load.Target))} WHERE starts_with(event_id, ?) AND regexp_matches(substr(event_id, length(?) + 1), ?)",
-                    load.ObjectEventIdPrefix, load.ObjectEventIdPrefix, CsvLoad.OwnRowSuffixPattern);
-            }
             return new BackfillWrite(this, connection, transaction, load, decision.Replacing, startedAt);
         }
         catch
         {
-            _database.ReleaseWriter();
+            await connection.DisposeAsync();
             throw;
         }
     }
@@ -61,10 +59,11 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
         return true;
     }
 
-    /// <summary>One attempt's transaction on the writer connection; the write lock is held until it is disposed.</summary>
+    /// <summary>One attempt's transaction on its own connection; the write lock is taken only by <see cref="CommitAsync"/>.</summary>
     /// <remarks>
-    /// When answers are served from memory (they cannot start being built meanwhile: this holds the write lock), the
-    /// finished reads or content_meta rows appended are kept and applied to them once the transaction committed.
+    /// When answers are served from memory at the start, the finished reads or content_meta rows appended are kept and
+    /// applied to them at the commit, under the write lock. Answers built meanwhile (from tables without these rows) are
+    /// dropped at the commit instead and built again on the next query.
     /// </remarks>
     private sealed class BackfillWrite(
         DuckDbBackfillStore owner, DuckDBConnection connection, DuckDBTransaction transaction, CsvLoad load, bool replacing, DateTime startedAt)
@@ -96,39 +95,61 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
             return ValueTask.CompletedTask;
         }
 
-        public Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
+        public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
         {
+            // Flushing the appender is still part of the parallel work: the lock guards only the commit itself.
             _appender?.Close();
+            await owner._database.WithWriterAsync(_ => Commit(deadLetters, outcome), cancellationToken);
+        }
+
+        /// <summary>Under the write lock: the older generation out, dead letters and load_log row in, commit, serve.</summary>
+        private bool Commit(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome)
+        {
+            if (replacing)
+            {
+                // This object's rows of any generation, "<object>#<generation>:<line>", not those of an object
+                // whose name merely starts with this one's followed by '#'; this attempt's own rows are kept.
+                DuckDbDatabase.Execute(connection,
+                    $"DELETE FROM {DuckDbSchema.Quote(owner._database.TableOf(load.Target))} WHERE starts_with(event_id, ?) AND NOT starts_with(event_id, ?) AND regexp_matches(substr(event_id, length(?) + 1), ?)",
+                    load.ObjectEventIdPrefix, load.EventIdPrefix, load.ObjectEventIdPrefix, CsvLoad.OwnRowSuffixPattern);
+            }
             owner._commit.AppendAndMove(connection, [new IngestBatch([], [], deadLetters, startedAt)]);
             owner.WriteLoadLog(connection, load, outcome, startedAt);
             transaction.Commit();
             _committed = true;
             Serve();
-            return Task.CompletedTask;
+            return true;
         }
 
-        /// <summary>A replaced content_meta object may have taken pairs away: those are read again, still under the lock.</summary>
+        /// <summary>
+        /// Applies the committed rows to the answers served from memory; a replaced content_meta object may have taken
+        /// pairs away, so those are read again (in a transaction that starts after the commit), still under the lock.
+        /// </summary>
         private void Serve()
         {
-            if (_reads is null)
+            if (owner._serving.Current is not { } current)
             {
                 return;
             }
-            if (load.Target == RecordKind.Interaction)
+            if (!ReferenceEquals(current, _reads))
             {
-                _reads.ApplyBackfill(load.ObjectUri, replacing, _finished);
+                owner._serving.Forget();
+            }
+            else if (load.Target == RecordKind.Interaction)
+            {
+                current.ApplyBackfill(load.ObjectUri, replacing, _finished);
             }
             else if (replacing)
             {
-                _reads.ReplaceContentMeta(owner._serving.ReadPairs(connection));
+                current.ReplaceContentMeta(owner._serving.ReadPairs(connection));
             }
             else
             {
-                _reads.AddContentMeta(_contentMeta);
+                current.AddContentMeta(_contentMeta);
             }
         }
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
             try
             {
@@ -141,9 +162,8 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
             finally
             {
                 transaction.Dispose();
-                owner._database.ReleaseWriter();
+                await connection.DisposeAsync();
             }
-            return ValueTask.CompletedTask;
         }
 
         private DuckDBAppender Appender() => _appender ??= connection.CreateAppender(null, null, owner._database.TableOf(load.Target));

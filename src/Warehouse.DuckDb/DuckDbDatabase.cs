@@ -3,8 +3,9 @@ using DuckDB.NET.Data;
 namespace Pipeline.Warehouse.DuckDb;
 
 /// <summary>
-/// One DuckDB file: the one writer connection (DuckDB allows one writing process, and serialising writers inside it
-/// avoids transaction conflicts) behind one write lock, and reader connections on demand. The tables are
+/// One DuckDB file: the one writer connection (DuckDB allows one writing process, and serialising commits inside it
+/// avoids transaction conflicts) behind one write lock, and other connections on demand (readers, and backfill
+/// attempts appending in their own transactions, which take the write lock only to commit). The tables are
 /// created on first use. The writer, the backfill store, the serving cache and the inspection all share one.
 /// </summary>
 public sealed class DuckDbDatabase : IAsyncDisposable
@@ -39,27 +40,6 @@ public sealed class DuckDbDatabase : IAsyncDisposable
             _writeLock.Release();
         }
     }
-
-    /// <summary>
-    /// Takes the write lock and the writer connection for a caller that releases it later with
-    /// <see cref="ReleaseWriter"/> (a backfill's transaction spans several calls).
-    /// </summary>
-    internal async Task<DuckDBConnection> AcquireWriterAsync(CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            return await WriterAsync(cancellationToken);
-        }
-        catch
-        {
-            _writeLock.Release();
-            throw;
-        }
-    }
-
-    /// <summary>Gives back what <see cref="AcquireWriterAsync"/> took.</summary>
-    internal void ReleaseWriter() => _writeLock.Release();
 
     /// <summary>Opens a connection for reading; the schema exists once this returns. The caller disposes it.</summary>
     /// <param name="cancellationToken">Cancels the wait for the schema and the open.</param>

@@ -29,8 +29,8 @@ public sealed class DuckDbServingCache(DuckDbDatabase database) : IAsyncDisposab
     public string? ServingFromMemoryRefused { get; private set; }
 
     /// <summary>
-    /// The in-memory answers, or null while they are not built. A writer holding the write lock reads it once and
-    /// applies its committed rows to it: building cannot start meanwhile, since building takes the lock too.
+    /// The in-memory answers, or null while they are not built. A writer holding the write lock applies its committed
+    /// rows to it: building cannot run meanwhile, since building takes the lock too.
     /// </summary>
     internal FinishedReads? Current => Volatile.Read(ref _reads);
 
@@ -88,6 +88,19 @@ public sealed class DuckDbServingCache(DuckDbDatabase database) : IAsyncDisposab
         {
             reads.AddInteractions(stored);
             reads.AddContentMeta(contentMeta);
+        }
+    }
+
+    /// <summary>
+    /// Under the write lock: drops the answers served from memory (a commit whose rows they may lack); the SQL answers
+    /// until the next query has built them again from the tables.
+    /// </summary>
+    internal void Forget()
+    {
+        lock (_buildGate)
+        {
+            Volatile.Write(ref _reads, null);
+            _building = null;
         }
     }
 

@@ -19,9 +19,10 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    // One attempt at a time in this process (one CsvBackfill per process: each host registers it once), so the
-    // decision and the commit cannot interleave with another attempt.
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    // One attempt at a time per (object, target) in this process (one CsvBackfill per process: each host registers it
+    // once), so an attempt's decision and commit cannot interleave with another attempt of the same object; attempts
+    // of different objects run at once. Keyed by stripe: two objects sharing one merely wait for each other.
+    private readonly SemaphoreSlim[] _gates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     /// <summary>
     /// Loads the object generation exactly once. A file that cannot be loaded is a <see cref="LoadStatus.Failed"/>
@@ -31,11 +32,12 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
 
     /// <summary>
     /// Loads the object generation from <paramref name="source"/> instead of the engine's object source (one local
-    /// file, for the <c>load</c> command and the benchmark), under the same rules and the same one-at-a-time gate.
+    /// file, for the <c>load</c> command and the benchmark), under the same rules and the same one-attempt-per-object gate.
     /// </summary>
     public async Task<LoadOutcome> LoadAsync(CsvLoad load, IObjectSource source, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        var gate = _gates[(int)((uint)HashCode.Combine(load.ObjectUri, load.Target) % (uint)_gates.Length)];
+        await gate.WaitAsync(cancellationToken);
         try
         {
             var startedAt = Microseconds(clock.GetUtcNow().UtcDateTime);
@@ -51,7 +53,7 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
         }
         finally
         {
-            _gate.Release();
+            gate.Release();
         }
     }
 
