@@ -14,7 +14,7 @@ namespace Pipeline.Warehouse.BigQuery;
 /// The buffer holds every byte the server has not confirmed: each 308 says how far it got (it may keep less than
 /// was sent), and after a failed request the upload asks the server where it stands and resumes from there.
 /// </summary>
-internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadDecision decision, DateTime startedAt) : IBackfillWrite
+internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, DateTime startedAt) : IBackfillWrite
 {
     public const int ChunkBytes = 32 * BigQueryRestClient.UploadChunkQuantum;
 
@@ -33,15 +33,21 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
     private bool _reused;
     private long _persisted;
     private Job? _job;
+    private bool _staged;
 
     public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken) => AddAsync(rows, s_interaction, cancellationToken);
 
     public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken) => AddAsync(rows, s_contentMeta, cancellationToken);
 
-    public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
+    public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, LoadDecision decision, CancellationToken cancellationToken)
     {
-        await AddAsync(deadLetters, s_deadLetter, cancellationToken);
-        if (_session is not null)
+        // Staged once: a commit called again after a lost race reuses the staging table as it is.
+        if (!_staged)
+        {
+            await AddAsync(deadLetters, s_deadLetter, cancellationToken);
+            _staged = true;
+        }
+        if (_session is not null && _job is null)
         {
             await SendAsync(final: true, cancellationToken);
             await backfill.WaitForSuccessAsync(_job!, "staging load", cancellationToken);

@@ -34,7 +34,7 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
         try
         {
             var transaction = connection.BeginTransaction();
-            // One process holds the writer, and the decision was taken under CsvBackfill's gate: its basis holds.
+            // One process holds the writer, and the decision was taken under CsvBackfill's gate for this object: its basis holds.
             if (decision.Replacing)
             {
                 // This object's rows of any generation, "<object>#<generation>:<line>", not those of an object
@@ -96,7 +96,7 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
             return ValueTask.CompletedTask;
         }
 
-        public Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
+        public Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, LoadDecision decision, CancellationToken cancellationToken)
         {
             _appender?.Close();
             owner._commit.AppendAndMove(connection, [new IngestBatch([], [], deadLetters, startedAt)]);
