@@ -32,6 +32,11 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
 
     private static readonly TimeSpan s_stagingLifetime = TimeSpan.FromDays(1);
 
+    // Commits of one target take turns within this process: they would conflict on the target's claim row anyway,
+    // and a lost race costs a job and a backoff. Other processes' commits still race (and are decided again).
+    private readonly SemaphoreSlim _interactionCommits = new(1, 1);
+    private readonly SemaphoreSlim _contentMetaCommits = new(1, 1);
+
     /// <inheritdoc />
     public async Task<IReadOnlyList<LoadLogEntry>> ReadAsync(CsvLoad load, CancellationToken cancellationToken)
     {
@@ -147,6 +152,21 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
         {
             return;
         }
+        var turn = load.Target == RecordKind.Interaction ? _interactionCommits : _contentMetaCommits;
+        await turn.WaitAsync(cancellationToken);
+        try
+        {
+            await RunCommitAsync(load, staging, decision, outcome, startedAt, attempt, cancellationToken);
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
+
+    private async Task RunCommitAsync(
+        CsvLoad load, TableReference? staging, LoadDecision decision, LoadOutcome outcome, DateTime startedAt, int attempt, CancellationToken cancellationToken)
+    {
         var script = BackfillScript.Commit(load.Target, options, staging, decision.Replacing);
         var job = await client.InsertJobAsync(new Job(Job(load, CommitKind, attempt), new JobConfiguration(
             Query: new JobConfigurationQuery(script, Values.UsedBy(script,

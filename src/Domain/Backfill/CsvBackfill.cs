@@ -27,8 +27,11 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Commits that lose a race before the attempt gives up and throws (the delivery is then redelivered).</summary>
-    public const int MaxCommitRaces = 8;
+    /// <summary>
+    /// Commits that lose a race before the attempt gives up and throws (the delivery is then redelivered): with the
+    /// backoff capped at 8 s, about four minutes of waiting, within Pub/Sub's 600 s acknowledgement deadline.
+    /// </summary>
+    public const int MaxCommitRaces = 32;
 
     /// <summary>The wait before deciding again after a lost race: 0.5 s doubling to 8 s, jittered.</summary>
     public static Backoff RaceBackoff { get; } = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(8));
