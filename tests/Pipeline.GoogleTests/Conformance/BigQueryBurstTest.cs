@@ -28,24 +28,31 @@ public sealed class BigQueryBurstTest(ZetaSqlEngine engine)
     {
         var objects = new MemoryObjects();
         var events = new List<(string Name, long Generation)>();
+        var process = new Dictionary<(string, long, int), int>(); // a part's generations, and a duplicate, go to different processes
         for (var part = 0; part < Parts; part++)
         {
             var name = $"user_interaction/part-{part:D2}.csv";
             objects.Put($"gs://dumps/{name}", 1000 + part, Csv(part, generation: 1));
             events.Add((name, 1000 + part));
+            process[(name, 1000 + part, 0)] = part % Processes;
             if (part % 5 == 0)
             {
                 objects.Put($"gs://dumps/{name}", 2000 + part, Csv(part, generation: 2)); // replaced: a newer generation
                 events.Add((name, 2000 + part));
+                process[(name, 2000 + part, 0)] = (part + 1) % Processes;
             }
             if (part % 7 == 0)
             {
                 events.Add((name, 1000 + part)); // a duplicate delivery
+                process[(name, 1000 + part, 1)] = (part + 2) % Processes;
             }
         }
         var shuffled = events.OrderBy(e => HashCode.Combine(e.Name.GetHashCode(StringComparison.Ordinal), e.Generation, 17)).ToList();
 
         await using var burst = await FakeBigQuery.StartAsync(engine, "proj", "ds");
+        // Each script waits a little before its COMMIT (outside the fake's lock), so that commits overlap as they do
+        // on BigQuery, where a commit takes seconds: two first loads of one object then run at the same time.
+        burst.BeforeStatement = (_, statement) => statement.Kind == "RESOLVED_COMMIT_STMT" ? Task.Delay(100) : Task.CompletedTask;
         var servers = new List<FunctionTestServer<BackfillCsvFunction>>();
         for (var i = 0; i < Processes; i++)
         {
@@ -53,7 +60,8 @@ public sealed class BigQueryBurstTest(ZetaSqlEngine engine)
         }
         try
         {
-            var answers = await Task.WhenAll(shuffled.Select((e, i) => DeliverAsync(servers[i % Processes], e)));
+            var seen = new HashSet<(string, long)>();
+            var answers = await Task.WhenAll(shuffled.Select(e => DeliverAsync(servers[process[(e.Name, e.Generation, seen.Add(e) ? 0 : 1)]], e)));
             var errors = string.Join("\n", burst.Jobs.Values.Select(j => j["status"]?["errorResult"]?["message"]?.ToString()).OfType<string>().Select(m => m.Length > 300 ? m[..300] : m).Distinct().Take(10));
             Assert.True(answers.All(a => a == HttpStatusCode.OK), $"{answers.Count(a => a != HttpStatusCode.OK)} failed; job errors:\n{errors}");
         }
