@@ -75,7 +75,10 @@ public sealed class BackfillDeployTest
                   *"projects describe"*) echo 123 ;;
                 esac
                 """.Replace("\r", "", StringComparison.Ordinal));
-            File.SetUnixFileMode(gcloud, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(gcloud, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
             var service = trigger == "storage" ? "backfill-csv" : "ingest-interaction";
             var start = new ProcessStartInfo("bash", ["deploy/deploy-function.sh", "Name", service, trigger, "image"])
             {
