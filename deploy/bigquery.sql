@@ -1,4 +1,4 @@
--- The four tables in GoogleSQL, generated from src/Domain/Schema/WarehouseSchema.cs: do not edit, regenerate with
+-- The tables in GoogleSQL, generated from src/Domain/Schema/WarehouseSchema.cs: do not edit, regenerate with
 --   PIPELINE_WRITE_DDL=1 dotnet test tests/Pipeline.Tests --filter FullyQualifiedName~Pipeline.Tests.Warehouse.SchemaDdlTest
 -- Idempotent: safe to run again. Run with the dataset as default, e.g.:
 --   bq query --use_legacy_sql=false --dataset_id="$PROJECT:$DATASET" < deploy/bigquery.sql
@@ -48,3 +48,9 @@ CREATE TABLE IF NOT EXISTS load_log (
   finished_at   TIMESTAMP NOT NULL
 )
 OPTIONS (description = 'One row per backfill attempt: loaded, failed or skipped.');
+
+CREATE TABLE IF NOT EXISTS backfill_lock (
+  target STRING NOT NULL,
+  claims INT64  NOT NULL
+)
+OPTIONS (description = 'One row per backfill target, updated by every loading commit so that overlapping commits conflict (docs/backfill-concurrency.md).');

@@ -11,18 +11,23 @@ invoker="eventarc-invoker@$PROJECT_ID.iam.gserviceaccount.com"
 
 case "$trigger" in
   http) auth_flag=$([[ "$ALLOW_UNAUTHENTICATED" == "true" ]] && echo --allow-unauthenticated || echo --no-allow-unauthenticated)
-        concurrency=80 timeout=30s max_instances=20 ;;
-  # One backfill at a time in the whole project: BackfillCsv decides (load, replace, skip) from load_log and then
-  # commits; one instance with one request at a time keeps two deliveries from deciding on the same state. Events
-  # beyond it are answered 429 and redelivered by Eventarc. (The commit also re-checks the state it decided on.)
-  storage) auth_flag=--no-allow-unauthenticated concurrency=1 timeout=540s max_instances=1 ;;
-  *) auth_flag=--no-allow-unauthenticated concurrency=80 timeout=60s max_instances=20 ;;
+        concurrency=80 timeout=30s max_instances=20 cpu=1 memory=512Mi cpu_throttling=--cpu-throttling ;;
+  # Backfill loads objects in parallel on up to BACKFILL_MAX_INSTANCES instances, BACKFILL_CONCURRENCY deliveries each
+  # (docs/backfill-concurrency.md): two deliveries of one object may run at once on different instances, and the
+  # commit's claim and basis check keep each generation loaded exactly once (the loser decides again in-process).
+  # Nothing in the function refuses a delivery for room; keep instances x concurrency above the largest burst, since
+  # Cloud Run answers 429 to requests it cannot place within 60 s, and each 429 spends a delivery attempt. A load may
+  # run up to the 60-minute maximum; CPU stays allocated outside requests (--no-cpu-throttling), so a load goes on
+  # after Pub/Sub stopped waiting for it at the 600 s ack deadline.
+  storage) auth_flag=--no-allow-unauthenticated concurrency=${BACKFILL_CONCURRENCY:-8} timeout=3600s
+           max_instances=${BACKFILL_MAX_INSTANCES:-20} cpu=2 memory=2Gi cpu_throttling=--no-cpu-throttling ;;
+  *) auth_flag=--no-allow-unauthenticated concurrency=80 timeout=60s max_instances=20 cpu=1 memory=512Mi cpu_throttling=--cpu-throttling ;;
 esac
 
 # `gcloud run deploy` creates or updates: idempotent.
 gcloud run deploy "$service" --image "$image" --region "$REGION" --project "$PROJECT_ID" \
   --service-account "$account" "$auth_flag" --concurrency "$concurrency" --timeout "$timeout" \
-  --cpu 1 --memory 512Mi --min-instances 0 --max-instances "$max_instances" \
+  --cpu "$cpu" --memory "$memory" "$cpu_throttling" --min-instances 0 --max-instances "$max_instances" \
   --set-env-vars "GOOGLE_CLOUD_PROJECT=$PROJECT_ID,BIGQUERY_DATASET=$DATASET,BIGQUERY_LOCATION=$BIGQUERY_LOCATION"
 
 [[ "$trigger" == "http" ]] && exit 0
@@ -54,9 +59,16 @@ subscription=$(gcloud eventarc triggers describe "$trigger_name" --location "$RE
   --format='value(transport.pubsub.subscription)' 2>/dev/null || true)
 if [[ -n "$subscription" ]]; then
   project_number=$(gcloud projects describe "$PROJECT_ID" --format='value(projectNumber)')
+  # The backfill's subscription: ack deadline 600 s (the maximum), retry backoff 10 s to 600 s, and more attempts
+  # (BACKFILL_MAX_DELIVERY_ATTEMPTS, default 20): a 60-minute load is pushed about 6 times while it works.
+  if [[ "$trigger" == "storage" ]]; then
+    ack_deadline=600 attempts=${BACKFILL_MAX_DELIVERY_ATTEMPTS:-20}
+  else
+    ack_deadline=60 attempts=$MAX_DELIVERY_ATTEMPTS
+  fi
   gcloud pubsub subscriptions update "$subscription" --project "$PROJECT_ID" \
-    --dead-letter-topic "projects/$PROJECT_ID/topics/$DEAD_LETTER_TOPIC" --max-delivery-attempts "$MAX_DELIVERY_ATTEMPTS" \
-    --ack-deadline "$([[ "$trigger" == "storage" ]] && echo 600 || echo 60)"
+    --dead-letter-topic "projects/$PROJECT_ID/topics/$DEAD_LETTER_TOPIC" --max-delivery-attempts "$attempts" \
+    --ack-deadline "$ack_deadline" --min-retry-delay 10s --max-retry-delay 600s
   gcloud pubsub subscriptions add-iam-policy-binding "$subscription" --project "$PROJECT_ID" \
     --member "serviceAccount:service-$project_number@gcp-sa-pubsub.iam.gserviceaccount.com" --role roles/pubsub.subscriber >/dev/null
 fi

@@ -163,10 +163,10 @@ public static class BackfillBurstScenario
 
             public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken) => inner.AddAsync(rows, cancellationToken);
 
-            public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
+            public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, LoadDecision decision, CancellationToken cancellationToken)
             {
                 var start = Stopwatch.GetTimestamp();
-                await inner.CommitAsync(deadLetters, outcome, cancellationToken);
+                await inner.CommitAsync(deadLetters, outcome, decision, cancellationToken);
                 Interlocked.Add(ref owner._commit, Stopwatch.GetTimestamp() - start);
             }
 
@@ -184,7 +184,7 @@ public static class BackfillBurstScenario
 
         public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, LoadDecision decision, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

@@ -67,18 +67,37 @@ internal static class BackfillScript
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
-    /// <summary>The commit script; <paramref name="staging"/> is null when the file had no rows at all.</summary>
+    /// <summary>The sentinel of the commit's basis check failing: the delivery lost a race and decides again.</summary>
+    public const string BasisChanged = "backfill-basis-changed";
+
+    /// <summary>
+    /// The commit script; <paramref name="staging"/> is null when the file had no rows at all. Its control statements,
+    /// in order: insert the target's claim row if missing, BEGIN, claim (UPDATE the row), check the basis, then the
+    /// rows' statements and load_log, COMMIT (docs/backfill-concurrency.md).
+    /// </summary>
     public static string Commit(RecordKind target, BigQueryOptions options, TableReference? staging, bool replacing)
     {
         var into = BigQueryOptions.Sql(target == RecordKind.Interaction ? options.Interactions : options.ContentMeta);
+        var claims = BigQueryOptions.Sql(options.BackfillLock);
         var statements = new List<string>
         {
+            // The target's claim row, inserted by the first commit ever (an append: it conflicts with nothing; two
+            // first commits may both insert one, and the claim below then updates both, which is as good).
+            $"""
+            INSERT INTO {claims} (target, claims)
+            SELECT @target, 0 FROM UNNEST([1]) WHERE NOT EXISTS (SELECT 1 FROM {claims} WHERE target = @target)
+            """,
             "BEGIN TRANSACTION",
-            // The decision was taken on @basis load_log rows of this object; if another delivery has written one
-            // since, this commit fails (nothing of it lands) and the event, delivered again, is decided anew.
+            // The claim: every loading commit of this target mutates its row, so of two commits that overlap BigQuery
+            // lets the first to commit win and cancels the other ("Multi-statement transactions", Transaction
+            // concurrency), which then writes nothing and is decided again.
+            $"UPDATE {claims} SET claims = claims + 1 WHERE target = @target",
+            // The basis, read in this transaction's snapshot (taken at BEGIN): the decision was taken on @basis
+            // load_log rows of this object; if a commit that finished before this one began wrote one since, this
+            // commit fails (nothing of it lands) and the delivery decides again.
             $"""
             SELECT IF((SELECT COUNT(*) FROM {BigQueryOptions.Sql(options.LoadLog)} WHERE object = @object AND target = @target) = @basis, 0,
-              ERROR('the load_log of this object changed since this delivery decided; the next delivery decides again'))
+              ERROR('{BasisChanged}: the load_log of this object changed since this delivery decided; it decides again'))
             """,
         };
         if (replacing)

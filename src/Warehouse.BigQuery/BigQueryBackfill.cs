@@ -24,7 +24,18 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
     /// </summary>
     public const int MaxJobAttempts = 10;
 
+    /// <summary>
+    /// Job ids of one kind scanned at most: commit jobs that lost a race (<see cref="IsLostRace"/>) take an id each but
+    /// do not count toward <see cref="MaxJobAttempts"/>.
+    /// </summary>
+    public const int MaxJobIds = 100;
+
     private static readonly TimeSpan s_stagingLifetime = TimeSpan.FromDays(1);
+
+    // Commits of one target take turns within this process: they would conflict on the target's claim row anyway,
+    // and a lost race costs a job and a backoff. Other processes' commits still race (and are decided again).
+    private readonly SemaphoreSlim _interactionCommits = new(1, 1);
+    private readonly SemaphoreSlim _contentMetaCommits = new(1, 1);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<LoadLogEntry>> ReadAsync(CsvLoad load, CancellationToken cancellationToken)
@@ -41,7 +52,7 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
 
     /// <inheritdoc />
     public Task<IBackfillWrite> BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken) =>
-        Task.FromResult<IBackfillWrite>(new StagedWrite(this, load, decision, startedAt));
+        Task.FromResult<IBackfillWrite>(new StagedWrite(this, load, startedAt));
 
     /// <summary>The base of the jobs' and the staging table's ids: the same for every delivery of one object generation.</summary>
     public static string LoadId(CsvLoad load)
@@ -65,7 +76,8 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
     internal async Task<(int Attempt, Job? Existing)> AttemptAsync(CsvLoad load, string kind, CancellationToken cancellationToken)
     {
         string? lastError = null;
-        for (var attempt = 0; attempt < MaxJobAttempts; attempt++)
+        var failures = 0;
+        for (var attempt = 0; attempt < MaxJobIds && failures < MaxJobAttempts; attempt++)
         {
             if (await client.FindJobAsync(Job(load, kind, attempt), cancellationToken) is not { } job)
             {
@@ -74,6 +86,11 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
             job = await client.WaitForJobAsync(job, cancellationToken);
             if (job.Status?.ErrorResult is { } error)
             {
+                if (kind == CommitKind && IsLostRace(error))
+                {
+                    continue; // a race lost (it wrote nothing): not a failure of this generation
+                }
+                failures++;
                 lastError = error.Message;
                 logger.LogWarning("Backfill {Object}#{Generation}: {Kind} job {JobId} failed ({Reason}: {Message}); trying the next attempt",
                     load.ObjectUri, load.Generation, kind, job.JobReference.JobId, error.Reason, error.Message);
@@ -89,7 +106,7 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
                 load.ObjectUri, load.Generation, kind, job.JobReference.JobId);
             return (attempt, job);
         }
-        throw new CsvFileException($"gave up after {MaxJobAttempts} failed {kind} jobs (backfill_{LoadId(load)}_{kind}*); the last: {lastError}");
+        throw new CsvFileException($"gave up after {failures} failed {kind} jobs (backfill_{LoadId(load)}_{kind}*); the last: {lastError}");
     }
 
     /// <summary>The upload's chunk size (<see cref="BigQueryOptions.UploadChunkBytes"/>).</summary>
@@ -138,13 +155,50 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
         {
             return;
         }
+        var turn = load.Target == RecordKind.Interaction ? _interactionCommits : _contentMetaCommits;
+        await turn.WaitAsync(cancellationToken);
+        try
+        {
+            await RunCommitAsync(load, staging, decision, outcome, startedAt, attempt, cancellationToken);
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
+
+    private async Task RunCommitAsync(
+        CsvLoad load, TableReference? staging, LoadDecision decision, LoadOutcome outcome, DateTime startedAt, int attempt, CancellationToken cancellationToken)
+    {
         var script = BackfillScript.Commit(load.Target, options, staging, decision.Replacing);
         var job = await client.InsertJobAsync(new Job(Job(load, CommitKind, attempt), new JobConfiguration(
             Query: new JobConfigurationQuery(script, Values.UsedBy(script,
                 [.. Parameters(load, startedAt), .. OutcomeParameters(outcome), Values.Parameter("basis", (long)decision.Basis)])),
             Labels: s_labels)), cancellationToken);
-        await WaitForSuccessAsync(job, "commit", cancellationToken);
+        job = await client.WaitForJobAsync(job, cancellationToken);
+        if (job.Status?.ErrorResult is { } error)
+        {
+            if (IsLostRace(error))
+            {
+                logger.LogInformation("Backfill {Object}#{Generation}: commit job {JobId} lost a race ({Message}); deciding again",
+                    load.ObjectUri, load.Generation, job.JobReference.JobId, error.Message);
+                throw new BackfillConflictException(
+                    error.Message?.Contains(BackfillScript.BasisChanged, StringComparison.Ordinal) == true ? BackfillConflict.BasisChanged : BackfillConflict.ConcurrentCommit,
+                    $"The commit job {job.JobReference.JobId} lost a race and wrote nothing: {error.Message}");
+            }
+            throw new BigQueryException(null, [error.Reason ?? ""], $"The commit job {job.JobReference.JobId} failed: {error.Message}");
+        }
     }
+
+    /// <summary>
+    /// Whether a failed commit job lost a race, so its transaction wrote nothing: its basis check failed (our
+    /// sentinel), or BigQuery cancelled it for a concurrent update of a table it mutated ("Transaction is aborted due
+    /// to concurrent update against table …", or "Could not serialize access to table … due to concurrent update").
+    /// </summary>
+    internal static bool IsLostRace(ErrorProto error) =>
+        error.Message is { } message
+        && (message.Contains(BackfillScript.BasisChanged, StringComparison.Ordinal)
+            || message.Contains("concurrent update", StringComparison.OrdinalIgnoreCase));
 
     private static readonly FrozenDictionary<string, string> s_labels = new Dictionary<string, string> { ["pipeline"] = "backfill-csv" }.ToFrozenDictionary();
 

@@ -36,6 +36,9 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
     /// <summary>The backfill's load log (<c>BIGQUERY_TABLE_LOAD_LOG</c>, else <c>load_log</c> in the dataset).</summary>
     public TableReference LoadLog { get; init; } = null!;
 
+    /// <summary>The backfill's claim rows (<c>backfill_lock</c>), in the load log's dataset.</summary>
+    public TableReference BackfillLock => new(LoadLog.ProjectId, LoadLog.DatasetId, WarehouseSchema.BackfillLock.Name);
+
     /// <summary>Set in emulator mode: requests go there without credentials.</summary>
     public Uri? EmulatorRoot { get; init; }
 

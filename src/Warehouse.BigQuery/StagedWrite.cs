@@ -16,7 +16,7 @@ namespace Pipeline.Warehouse.BigQuery;
 /// The buffer holds every byte the server has not confirmed: each 308 says how far it got (it may keep less than
 /// was sent), and after a failed request the upload asks the server where it stands and resumes from there.
 /// </summary>
-internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadDecision decision, DateTime startedAt) : IBackfillWrite
+internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, DateTime startedAt) : IBackfillWrite
 {
 
     /// <summary>Failed upload requests in a row before the attempt gives up (and the delivery answers 5xx).</summary>
@@ -38,15 +38,21 @@ internal sealed class StagedWrite(BigQueryBackfill backfill, CsvLoad load, LoadD
     private bool _reused;
     private long _persisted;
     private Job? _job;
+    private bool _staged;
 
     public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken) => AddAsync(rows, s_interaction, cancellationToken);
 
     public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken) => AddAsync(rows, s_contentMeta, cancellationToken);
 
-    public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
+    public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, LoadDecision decision, CancellationToken cancellationToken)
     {
-        await AddAsync(deadLetters, load.Target == RecordKind.Interaction ? s_deadLetterOfInteraction : s_deadLetterOfContentMeta, cancellationToken);
-        if (_session is not null)
+        // Staged once: a commit called again after a lost race reuses the staging table as it is.
+        if (!_staged)
+        {
+            await AddAsync(deadLetters, load.Target == RecordKind.Interaction ? s_deadLetterOfInteraction : s_deadLetterOfContentMeta, cancellationToken);
+            _staged = true;
+        }
+        if (_session is not null && _job is null)
         {
             await _gzip!.DisposeAsync(); // writes the gzip trailer into the buffer
             await SendAsync(final: true, cancellationToken);

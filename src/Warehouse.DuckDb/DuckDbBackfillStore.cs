@@ -95,7 +95,9 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
             return ValueTask.CompletedTask;
         }
 
-        public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
+        // The decision is the one BeginAsync was given: on DuckDB it cannot change in between (one process, and
+        // CsvBackfill's turn for this object is held from the decision to the commit).
+        public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, LoadDecision decision, CancellationToken cancellationToken)
         {
             // Flushing the appender is still part of the parallel work: the lock guards only the commit itself.
             _appender?.Close();

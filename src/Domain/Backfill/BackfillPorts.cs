@@ -39,10 +39,12 @@ public interface IBackfillWrite : IAsyncDisposable
     ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken);
 
     /// <summary>
-    /// In one transaction: replaces the older generation's rows (if asked), keeps the added rows, dead-letters
-    /// <paramref name="deadLetters"/> and records <paramref name="outcome"/> in load_log.
+    /// In one transaction: replaces the older generation's rows (if <paramref name="decision"/> says so), keeps the
+    /// added rows, dead-letters <paramref name="deadLetters"/> and records <paramref name="outcome"/> in load_log.
+    /// Throws <see cref="BackfillConflictException"/> when it lost a race and wrote nothing; the caller may then
+    /// decide again and call it once more with the new decision (the added rows are kept for that).
     /// </summary>
-    Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken);
+    Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, LoadDecision decision, CancellationToken cancellationToken);
 }
 
 /// <summary>Where the objects are: a bucket, or a local directory standing for one.</summary>

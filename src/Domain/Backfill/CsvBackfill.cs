@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using Pipeline.Domain.Parsing;
+using Pipeline.Domain.Retries;
 using Pipeline.Domain.Rows;
 
 namespace Pipeline.Domain.Backfill;
@@ -14,15 +15,30 @@ namespace Pipeline.Domain.Backfill;
 /// <c>gs://bucket/object#generation:line</c>, to commit in one transaction with their load_log row. Every attempt
 /// that reaches an outcome is a load_log row; one the engine fails throws. An engine supplies the three ports:
 /// <see cref="ILoadLog"/>, <see cref="IBackfillSink"/> and <see cref="IObjectSource"/>.
+/// <para>
+/// Attempts run concurrently, except two of one object into one target in this process, which take turns. Another
+/// process may still race this one on the same object: a commit that loses (<see cref="BackfillConflictException"/>,
+/// having written nothing) is decided again on a fresh load_log read, and committed again with the rows already
+/// staged, up to <see cref="MaxCommitRaces"/> times; only then does the attempt throw (the delivery answers 5xx and is
+/// redelivered). Nothing here refuses an attempt for lack of room: the caller's concurrency is the bound.
+/// </para>
 /// </summary>
 public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource objects, TimeProvider clock)
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    // One attempt at a time per (object, target) in this process (one CsvBackfill per process: each host registers it
-    // once), so an attempt's decision and commit cannot interleave with another attempt of the same object; attempts
-    // of different objects run at once. Keyed by stripe: two objects sharing one merely wait for each other.
-    private readonly SemaphoreSlim[] _gates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    /// <summary>
+    /// Commits that lose a race before the attempt gives up and throws (the delivery is then redelivered): with the
+    /// backoff capped at 8 s, about four minutes of waiting, within Pub/Sub's 600 s acknowledgement deadline.
+    /// </summary>
+    public const int MaxCommitRaces = 32;
+
+    /// <summary>The wait before deciding again after a lost race: 0.5 s doubling to 8 s, jittered.</summary>
+    public static Backoff RaceBackoff { get; } = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(8));
+
+    // One attempt at a time per (object, target) in this process (one CsvBackfill per process: each host registers
+    // it once), so an engine whose commits cannot race (DuckDB: one writer, one process) keeps its decisions valid.
+    private readonly ObjectTurns _turns = new();
 
     /// <summary>
     /// Loads the object generation exactly once. A file that cannot be loaded is a <see cref="LoadStatus.Failed"/>
@@ -32,29 +48,21 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
 
     /// <summary>
     /// Loads the object generation from <paramref name="source"/> instead of the engine's object source (one local
-    /// file, for the <c>load</c> command and the benchmark), under the same rules and the same one-attempt-per-object gate.
+    /// file, for the <c>load</c> command and the benchmark), under the same rules and the same turns per object.
     /// </summary>
     public async Task<LoadOutcome> LoadAsync(CsvLoad load, IObjectSource source, CancellationToken cancellationToken)
     {
-        var gate = _gates[(int)((uint)HashCode.Combine(load.ObjectUri, load.Target) % (uint)_gates.Length)];
-        await gate.WaitAsync(cancellationToken);
-        try
+        using var turn = await _turns.TakeAsync((load.ObjectUri, load.Target), cancellationToken);
+        var startedAt = Microseconds(clock.GetUtcNow().UtcDateTime);
+        var decision = GenerationRule.Decide(await log.ReadAsync(load, cancellationToken), load.Generation);
+        var outcome = decision.SkipReason is { } reason
+            ? LoadOutcome.Skipped(reason)
+            : await LoadObjectAsync(load, source, decision, startedAt, cancellationToken);
+        if (outcome.Status != LoadStatus.Loaded)
         {
-            var startedAt = Microseconds(clock.GetUtcNow().UtcDateTime);
-            var decision = GenerationRule.Decide(await log.ReadAsync(load, cancellationToken), load.Generation);
-            var outcome = decision.SkipReason is { } reason
-                ? LoadOutcome.Skipped(reason)
-                : await LoadObjectAsync(load, source, decision, startedAt, cancellationToken);
-            if (outcome.Status != LoadStatus.Loaded)
-            {
-                await log.AppendAsync(load, outcome, startedAt, cancellationToken);
-            }
-            return outcome;
+            await log.AppendAsync(load, outcome, startedAt, cancellationToken);
         }
-        finally
-        {
-            gate.Release();
-        }
+        return outcome;
     }
 
     /// <summary>The dead letter of a refused row: its event id, its raw text, and <c>line N: reason</c>.</summary>
@@ -97,12 +105,37 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
                 : ParseAsync(RecordShapes.ContentMeta, (rows, ct) => write.AddAsync(rows, ct)));
             var outcome = new LoadOutcome(LoadStatus.Loaded, loaded, rejections.Count,
                 rejections.Count == 0 ? null : $"{rejections.Count} bad rows dead-lettered");
-            await write.CommitAsync(rejections.Select(r => DeadLetter(load, r)).ToList(), outcome, cancellationToken);
-            return outcome;
+            return await CommitAsync(write, load, rejections.Select(r => DeadLetter(load, r)).ToList(), outcome, decision, cancellationToken);
         }
         catch (CsvFileException e)
         {
             return LoadOutcome.Failed(e.Message, rejections.Count);
+        }
+    }
+
+    /// <summary>
+    /// Commits; after a lost race reads the load_log again and decides again: a skip is the outcome (nothing is
+    /// written), a load commits the same rows under the new decision (replacing or not, the new basis).
+    /// </summary>
+    private async Task<LoadOutcome> CommitAsync(
+        IBackfillWrite write, CsvLoad load, IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, LoadDecision decision, CancellationToken cancellationToken)
+    {
+        for (var races = 0; ; races++)
+        {
+            try
+            {
+                await write.CommitAsync(deadLetters, outcome, decision, cancellationToken);
+                return outcome;
+            }
+            catch (BackfillConflictException) when (races + 1 < MaxCommitRaces)
+            {
+                await Task.Delay(RaceBackoff.Delay(races + 1), clock, cancellationToken);
+                decision = GenerationRule.Decide(await log.ReadAsync(load, cancellationToken), load.Generation);
+                if (decision.SkipReason is { } reason)
+                {
+                    return LoadOutcome.Skipped(reason);
+                }
+            }
         }
     }
 

@@ -76,6 +76,22 @@ public static class WarehouseSchema
         Description = "One row per backfill attempt: loaded, failed or skipped.",
     };
 
+    /// <summary>
+    /// BigQuery only: one row per backfill target, which every loading commit updates so that two overlapping commits
+    /// conflict (BigQuery cancels one). The commit inserts its target's row when it is missing.
+    /// </summary>
+    public static TableDeclaration<BackfillClaim> BackfillLock { get; } = new("backfill_lock",
+    [
+        new("target", String, c => c.Target),
+        new("claims", Int64,  c => c.Claims),
+    ])
+    {
+        Description = "One row per backfill target, updated by every loading commit so that overlapping commits conflict (docs/backfill-concurrency.md).",
+    };
+
     /// <summary>The four tables, in this order.</summary>
     public static IReadOnlyList<TableDeclaration> All { get; } = [UserInteraction, ContentMeta, IngestErrors, LoadLog];
+
+    /// <summary>The tables deploy/bigquery.sql creates: the four, then <see cref="BackfillLock"/>.</summary>
+    public static IReadOnlyList<TableDeclaration> BigQueryTables { get; } = [.. All, BackfillLock];
 }

@@ -7,10 +7,10 @@ using Pipeline.Warehouse.BigQuery;
 namespace Pipeline.Tests.Conformance;
 
 /// <summary>
-/// Two instances of BackfillCsv (two processes: their gates do not see each other) decide on two generations of one
-/// object from the same load_log, then both commit. The commit that comes second finds the load_log changed and
-/// fails whole; its redelivery decides again. Whichever commits first, the object ends with the newer generation's
-/// rows only.
+/// Two instances of BackfillCsv (two processes: their turns do not see each other) decide on two generations of one
+/// object from the same load_log, then both commit. The commit that comes second loses (its claim conflicts, or its
+/// basis changed) and writes nothing; the same delivery decides again and answers success. Whichever commits first,
+/// the object ends with the newer generation's rows only.
 /// </summary>
 [Collection(ZetaSqlCollection.Name)]
 public sealed class BigQueryRaceTest(ZetaSqlEngine engine)
@@ -32,11 +32,7 @@ public sealed class BigQueryRaceTest(ZetaSqlEngine engine)
             Attempt(first.Backfill, Load(1)),
             Attempt(second.Backfill, Load(2)));
 
-        Assert.Single(attempts, failed => failed is not null);
-        await using var redelivery = Instance(bigQuery, objects, barrier: null);
-        var failedGeneration = attempts[0] is not null ? 1 : 2;
-        var outcome = await redelivery.Backfill.LoadAsync(Load(failedGeneration), default);
-        Assert.Equal(failedGeneration == 1 ? LoadStatus.Skipped : LoadStatus.Loaded, outcome.Status);
+        Assert.All(attempts, Assert.Null);
         Assert.Equal([$"gs://dumps/{Object}#2:2", $"gs://dumps/{Object}#2:3"],
             (await bigQuery.InteractionsAsync()).Select(i => i.Row.EventId).Order(StringComparer.Ordinal));
     }
@@ -73,10 +69,15 @@ public sealed class BigQueryRaceTest(ZetaSqlEngine engine)
     /// <summary>Both instances have read the load_log before either goes on.</summary>
     private sealed class ReadTogether(ILoadLog inner, Barrier barrier) : ILoadLog
     {
+        private int _reads;
+
         public async Task<IReadOnlyList<LoadLogEntry>> ReadAsync(CsvLoad load, CancellationToken cancellationToken)
         {
             var entries = await inner.ReadAsync(load, cancellationToken);
-            await Task.Run(() => barrier.SignalAndWait(TimeSpan.FromSeconds(30)), cancellationToken);
+            if (Interlocked.Increment(ref _reads) == 1)
+            {
+                await Task.Run(() => barrier.SignalAndWait(TimeSpan.FromSeconds(30)), cancellationToken);
+            }
             return entries;
         }
 

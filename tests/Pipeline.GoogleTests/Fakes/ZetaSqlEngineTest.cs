@@ -12,11 +12,11 @@ public sealed class ZetaSqlEngineTest(ZetaSqlEngine engine)
         var statements = await engine.AnalyzeScriptAsync(Fixtures.Repository.Read(BigQueryCatalog.DdlPath), BigQueryCatalog.Empty);
         var catalog = await BigQueryCatalog.FromDdlAsync(engine);
 
-        Assert.Equal(4, statements.Count);
+        Assert.Equal(5, statements.Count);
         Assert.All(statements, s => Assert.Equal("RESOLVED_CREATE_TABLE_STMT", s.Kind));
         Assert.StartsWith("CREATE TABLE IF NOT EXISTS user_interaction (", statements[0].Sql);
         Assert.EndsWith("OPTIONS (description = 'One row per backfill attempt: loaded, failed or skipped.')", statements[3].Sql);
-        Assert.Equal(["user_interaction", "content_meta", "ingest_errors", "load_log"], catalog.DdlTables.Select(t => t.Name));
+        Assert.Equal(["user_interaction", "content_meta", "ingest_errors", "load_log", "backfill_lock"], catalog.DdlTables.Select(t => t.Name));
         Assert.Equal(
             [("event_id", "TYPE_STRING"), ("user_id", "TYPE_INT64"), ("content_id", "TYPE_INT64"), ("read_percent", "TYPE_DOUBLE"),
              ("updated_at", "TYPE_TIMESTAMP"), ("ingested_at", "TYPE_TIMESTAMP")],

@@ -47,9 +47,9 @@ public sealed class BigQuerySqlTest(ZetaSqlEngine engine) : IAsyncLifetime
         // commit scripts with and without a replacement and a staging table.
         Assert.Contains(texts, t => t.Sql.Contains("GROUP BY categories.category_name"));
         Assert.Contains(texts, t => t.Sql.Contains("DELETE FROM") && t.Sql.Contains("_backfill_stage_"));
-        Assert.Contains(texts, t => t.Sql.StartsWith("BEGIN TRANSACTION") && !t.Sql.Contains("_backfill_stage_"));
+        Assert.Contains(texts, t => t.Sql.Contains("BEGIN TRANSACTION") && !t.Sql.Contains("_backfill_stage_"));
         Assert.Equal(
-            ["RESOLVED_BEGIN_STMT", "RESOLVED_COMMIT_STMT", "RESOLVED_DELETE_STMT", "RESOLVED_DROP_STMT", "RESOLVED_INSERT_STMT", "RESOLVED_QUERY_STMT"],
+            ["RESOLVED_BEGIN_STMT", "RESOLVED_COMMIT_STMT", "RESOLVED_DELETE_STMT", "RESOLVED_DROP_STMT", "RESOLVED_INSERT_STMT", "RESOLVED_QUERY_STMT", "RESOLVED_UPDATE_STMT"],
             kinds.Distinct().Order());
     }
 

@@ -22,14 +22,14 @@ public static class BigQueryDdl
     public static string Generate()
     {
         var sql = new StringBuilder($"""
-            -- The four tables in GoogleSQL, generated from src/Domain/Schema/WarehouseSchema.cs: do not edit, regenerate with
+            -- The tables in GoogleSQL, generated from src/Domain/Schema/WarehouseSchema.cs: do not edit, regenerate with
             --   {RegenerateCommand}
             -- Idempotent: safe to run again. Run with the dataset as default, e.g.:
             --   bq query --use_legacy_sql=false --dataset_id="$PROJECT:$DATASET" < deploy/bigquery.sql
             -- (create the dataset first: bq mk --location="$LOCATION" --dataset "$PROJECT:$DATASET").
 
             """);
-        foreach (var table in WarehouseSchema.All)
+        foreach (var table in WarehouseSchema.BigQueryTables)
         {
             sql.Append('\n').Append(CreateTable(table));
         }

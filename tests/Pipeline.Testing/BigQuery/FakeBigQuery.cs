@@ -149,6 +149,16 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
     /// <summary>ZetaSQL mode: every statement it executed, in order, with the request's parameter types and the catalog then.</summary>
     public IReadOnlyList<ExecutedStatement> Statements => Stateful.Statements;
 
+    /// <summary>
+    /// ZetaSQL mode: runs before each statement of every script, outside the fake's lock, with the job id and the
+    /// statement about to run (a test holds a script there, e.g. before COMMIT TRANSACTION, to make commits overlap).
+    /// </summary>
+    public Func<string, ExecutedStatement, Task>? BeforeStatement
+    {
+        get => Stateful.BeforeStatement;
+        set => Stateful.BeforeStatement = value;
+    }
+
     private ZetaSqlBigQuery Stateful => _zetaSql
         ?? throw new InvalidOperationException("This FakeBigQuery has canned answers; start it with StartAsync(engine, project, dataset) to hold tables.");
 
@@ -259,10 +269,23 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
                 return await PutChunkAsync(session, request, context);
             case "POST" when path.EndsWith("/jobs"):
                 var inserted = Done(request.Body!, null);
-                if (_zetaSql is not null && !_jobs.ContainsKey(inserted["jobReference"]!["jobId"]!.GetValue<string>())
-                    && inserted["status"]!["errorResult"] is null && await _zetaSql.RunJobAsync(inserted.AsObject()) is { } refused)
+                var insertedId = inserted["jobReference"]!["jobId"]!.GetValue<string>();
+                if (_zetaSql is not null && inserted["status"]!["errorResult"] is null)
                 {
-                    return ZetaSqlBigQuery.Error(400, "invalid", refused);
+                    // The id is taken first (the job RUNNING meanwhile), so two inserts of one id never both run it.
+                    var running = inserted.DeepClone();
+                    running["status"] = new JsonObject { ["state"] = "RUNNING" };
+                    if (!_jobs.TryAdd(insertedId, running))
+                    {
+                        return (409, """{"error":{"code":409,"message":"Already Exists: Job","errors":[{"reason":"duplicate"}]}}""");
+                    }
+                    if (await _zetaSql.RunJobAsync(inserted.AsObject()) is { } refused)
+                    {
+                        _jobs.TryRemove(insertedId, out _);
+                        return ZetaSqlBigQuery.Error(400, "invalid", refused);
+                    }
+                    _jobs[insertedId] = inserted;
+                    return (200, inserted.ToJsonString());
                 }
                 return _jobs.TryAdd(inserted["jobReference"]!["jobId"]!.GetValue<string>(), inserted)
                     ? (200, inserted.ToJsonString())

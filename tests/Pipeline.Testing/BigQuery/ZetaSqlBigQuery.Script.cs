@@ -26,7 +26,8 @@ internal sealed partial class ZetaSqlBigQuery
             return Error(400, "invalid", "Required parameter is missing: query");
         }
         var location = body["location"]?.GetValue<string>() ?? "US";
-        var outcome = await RunAsync(body);
+        var jobId = "job_" + Guid.NewGuid().ToString("N");
+        var outcome = await RunAsync(body, jobId);
         var int64Timestamp = body["formatOptions"]?["useInt64Timestamp"]?.GetValue<bool>() == true;
         if (body["jobCreationMode"]?.GetValue<string>() == "JOB_CREATION_OPTIONAL")
         {
@@ -41,7 +42,6 @@ internal sealed partial class ZetaSqlBigQuery
             answer["location"] = location;
             return (200, answer.ToJsonString());
         }
-        var jobId = "job_" + Guid.NewGuid().ToString("N");
         var reference = new JsonObject { ["projectId"] = project, ["jobId"] = jobId, ["location"] = location };
         _results[jobId] = outcome;
         var job = new JsonObject
@@ -94,8 +94,8 @@ internal sealed partial class ZetaSqlBigQuery
             var kinds = (job["configuration"] as JsonObject)?.Select(p => p.Key).Where(k => k is not ("labels" or "jobTimeoutMs" or "dryRun")) ?? [];
             return $"FakeBigQuery (ZetaSQL mode) runs query jobs and loads whose data is uploaded with the job, not this job ({string.Join(", ", kinds)}).";
         }
-        var outcome = await LockedAsync(() => RunAsync(query));
         var jobId = job["jobReference"]!["jobId"]!.GetValue<string>();
+        var outcome = await RunAsync(query, jobId);
         _results[jobId] = outcome;
         job["configuration"]!["jobType"] = "QUERY";
         job["status"] = Status(outcome);
@@ -104,7 +104,7 @@ internal sealed partial class ZetaSqlBigQuery
     }
 
     /// <summary>A jobs.query body or a job's configuration.query: GoogleSQL with NAMED parameters.</summary>
-    private async Task<ScriptOutcome> RunAsync(JsonNode request)
+    private async Task<ScriptOutcome> RunAsync(JsonNode request, string jobId)
     {
         var sql = request["query"]?.GetValue<string>() ?? "";
         if (request["useLegacySql"]?.GetValue<bool>() != false)
@@ -120,7 +120,7 @@ internal sealed partial class ZetaSqlBigQuery
         {
             return ScriptOutcome.Failed(e.Message);
         }
-        return await RunScriptAsync(sql, parameters);
+        return await RunScriptAsync(sql, parameters, jobId);
     }
 
     private static List<Parameter> Parameters(JsonNode request)
@@ -163,10 +163,11 @@ internal sealed partial class ZetaSqlBigQuery
     }
 
     /// <summary>
-    /// Parses the script, then analyzes and executes one statement at a time. A failing statement fails the script;
-    /// inside a transaction every table returns to what it was at BEGIN TRANSACTION. Called holding the lock.
+    /// Parses the script, then analyzes and executes one statement at a time, each under the lock (statements of
+    /// concurrent scripts interleave; <see cref="BeforeStatement"/> runs between them). A failing statement fails the
+    /// script; inside a transaction everything the transaction did is discarded.
     /// </summary>
-    private async Task<ScriptOutcome> RunScriptAsync(string sql, IReadOnlyList<Parameter> parameters)
+    private async Task<ScriptOutcome> RunScriptAsync(string sql, IReadOnlyList<Parameter> parameters, string jobId)
     {
         var types = ParameterTypes(parameters);
         JsonObject parsed;
@@ -190,7 +191,7 @@ internal sealed partial class ZetaSqlBigQuery
                 $"FakeBigQuery (ZetaSQL mode) cannot execute script control statements (DECLARE, SET, IF, loops, BEGIN … END blocks): {SourceOf(bytes, control)}");
         }
         var options = _engine.AnalyzerOptions(types);
-        Dictionary<string, ZetaSqlTable>? snapshot = null;
+        Transaction? transaction = null;
         Selected? result = null;
         long? affected = null;
         string? statementType = null;
@@ -200,10 +201,14 @@ internal sealed partial class ZetaSqlBigQuery
         {
             for (var position = 0; position < bytes.Length;)
             {
-                var catalog = Catalog();
                 JsonObject response;
+                BigQueryCatalog catalog;
+                await _gate.WaitAsync();
+                var committed = _tables;
                 try
                 {
+                    _tables = transaction?.Private ?? committed;
+                    catalog = Catalog();
                     response = (JsonObject)await _engine.CallAsync("Analyze", new JsonObject
                     {
                         ["options"] = options.DeepClone(),
@@ -217,6 +222,11 @@ internal sealed partial class ZetaSqlBigQuery
                     number++;
                     throw new StatementFailure(e.Details);
                 }
+                finally
+                {
+                    _tables = committed;
+                    _gate.Release();
+                }
                 var next = response["resume_byte_position"]?.GetValue<int>() ?? bytes.Length;
                 if (next <= position)
                 {
@@ -226,13 +236,21 @@ internal sealed partial class ZetaSqlBigQuery
                 position = next;
                 number++;
                 var (kind, node) = Innermost((JsonObject)response["resolved_statement"]!);
+                var executed = new ExecutedStatement(text, kind, types, catalog);
                 lock (_statements)
                 {
-                    _statements.Add(new ExecutedStatement(text, kind, types, catalog));
+                    _statements.Add(executed);
+                }
+                if (BeforeStatement is { } hook)
+                {
+                    await hook(jobId, executed);
                 }
                 statementType = StatementType(kind);
+                await _gate.WaitAsync();
+                committed = _tables;
                 try
                 {
+                    _tables = transaction?.Private ?? committed;
                     switch (kind)
                     {
                         case "RESOLVED_QUERY_STMT":
@@ -242,20 +260,25 @@ internal sealed partial class ZetaSqlBigQuery
                             affected = ApplyInsert(await EvaluateModifyAsync(text, node, parameters, positions: false));
                             break;
                         case "RESOLVED_DELETE_STMT":
-                            affected = ApplyDelete(await EvaluateModifyAsync(text, node, parameters, positions: true));
+                            var deleted = Unqueued(await EvaluateModifyAsync(text, node, parameters, positions: true), transaction);
+                            affected = ApplyDelete(deleted);
+                            Mutated(deleted.Table, affected.Value, transaction, committed);
                             break;
                         case "RESOLVED_UPDATE_STMT":
-                            affected = ApplyUpdate(await EvaluateModifyAsync(text, node, parameters, positions: true));
+                            var updated = Unqueued(await EvaluateModifyAsync(text, node, parameters, positions: true), transaction);
+                            affected = ApplyUpdate(updated);
+                            Mutated(updated.Table, affected.Value, transaction, committed);
                             break;
                         case "RESOLVED_BEGIN_STMT":
-                            snapshot = snapshot is null ? Snapshot() : throw new StatementFailure("Nested transactions are not supported: a transaction is already active.");
+                            transaction = transaction is null ? Begin(committed) : throw new StatementFailure("Nested transactions are not supported: a transaction is already active.");
                             break;
                         case "RESOLVED_COMMIT_STMT":
-                            snapshot = snapshot is not null ? null : throw new StatementFailure("COMMIT TRANSACTION: there is no active transaction.");
+                            Commit(transaction ?? throw new StatementFailure("COMMIT TRANSACTION: there is no active transaction."), committed);
+                            transaction = null;
                             break;
                         case "RESOLVED_ROLLBACK_STMT":
-                            _tables = snapshot ?? throw new StatementFailure("ROLLBACK TRANSACTION: there is no active transaction.");
-                            snapshot = null;
+                            End(transaction ?? throw new StatementFailure("ROLLBACK TRANSACTION: there is no active transaction."));
+                            transaction = null;
                             break;
                         case "RESOLVED_DROP_STMT":
                             Drop(node);
@@ -274,19 +297,24 @@ internal sealed partial class ZetaSqlBigQuery
                 {
                     throw new StatementFailure(e.Details);
                 }
+                finally
+                {
+                    _tables = committed;
+                    _gate.Release();
+                }
             }
-            if (snapshot is not null)
+            if (transaction is not null)
             {
-                _tables = snapshot;
+                End(transaction);
                 return ScriptOutcome.Failed("The transaction is still active at the end of the script: it was rolled back (end it with COMMIT TRANSACTION).");
             }
             return new ScriptOutcome(null, result, number == 1 ? affected : null, number == 1 ? statementType : "SCRIPT");
         }
         catch (StatementFailure e)
         {
-            if (snapshot is not null)
+            if (transaction is not null)
             {
-                _tables = snapshot;
+                End(transaction);
             }
             var where = e.Message.Contains(Truncate(text, 300), StringComparison.Ordinal) ? "" : $": {Truncate(text, 300)}";
             return ScriptOutcome.Failed(top.Count > 1 || number > 1 ? $"{e.Message} (statement {number} of the script{where})" : e.Message);
@@ -452,8 +480,6 @@ internal sealed partial class ZetaSqlBigQuery
         _tables[name] = new ZetaSqlTable(name, columns, Now());
     }
 
-    private Dictionary<string, ZetaSqlTable> Snapshot() =>
-        _tables.ToDictionary(t => t.Key, t => t.Value.Clone(), StringComparer.Ordinal);
 
     /// <summary>A complete answer with every row; without <c>jobReference</c> when <paramref name="reference"/> is null (no job).</summary>
     private static JsonObject QueryResponse(string kind, JsonNode? reference, ScriptOutcome outcome, bool int64Timestamp)

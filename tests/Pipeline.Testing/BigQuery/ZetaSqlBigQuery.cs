@@ -29,7 +29,10 @@ internal sealed class ZetaSqlTable(string name, IReadOnlyList<ZetaSqlColumn> col
 
     public long CreationTime => creationTime;
 
-    public ZetaSqlTable Clone() => new(name, columns, creationTime) { Rows = [.. Rows], ExpirationTime = ExpirationTime };
+    /// <summary>The commit sequence number of the last commit that mutated (UPDATE, DELETE, WRITE_TRUNCATE) this table.</summary>
+    public long MutationSequence { get; set; }
+
+    public ZetaSqlTable Clone() => new(name, columns, creationTime) { Rows = [.. Rows], ExpirationTime = ExpirationTime, MutationSequence = MutationSequence };
 
     public int IndexOf(string column)
     {
@@ -47,11 +50,28 @@ internal sealed class ZetaSqlTable(string name, IReadOnlyList<ZetaSqlColumn> col
 /// <summary>
 /// The stateful half of <see cref="FakeBigQuery"/> in ZetaSQL mode: in-memory tables (the DDL's, as
 /// <c>project.dataset.table</c>, plus those created by tables.insert, uploads or CREATE TABLE), changed by insertAll,
-/// loads and DML, and read by queries — all SQL executed by ZetaSQL's reference evaluator. Every operation holds one
-/// lock, so requests are applied one at a time.
+/// loads and DML, and read by queries — all SQL executed by ZetaSQL's reference evaluator. Every request, and every
+/// statement of a script, holds one lock: statements of concurrent scripts interleave, one at a time.
+/// <para>
+/// Transactions, as "Multi-statement transactions" (Transaction concurrency) documents them: BEGIN takes a snapshot of
+/// the committed tables, which the transaction's statements read, with its own writes; nothing it writes is visible
+/// to others before COMMIT. A transaction that mutated a table (an UPDATE or DELETE that changed at least one row)
+/// fails at COMMIT when another commit mutated that table since it began — first committer wins; the loser's job
+/// fails with reason <c>invalidQuery</c> and "Transaction is aborted due to concurrent update against table
+/// project:dataset.table. Transaction ID: …" (the wording BigQuery is observed to use), having written nothing.
+/// Appends (INSERT, insertAll, WRITE_APPEND and WRITE_EMPTY loads) never conflict: rows others appended meanwhile stay.
+/// WRITE_TRUNCATE loads and mutating DML outside a transaction count as committed mutations. <see cref="BeforeStatement"/>
+/// lets a test hold a script between statements.
+/// Not modeled: partitions (the unit of conflict is the table); BigQuery cancelling the loser at a statement
+/// before COMMIT, or possibly both; the queue of mutating DML outside transactions (2 running, 20 pending per table:
+/// a mutating statement outside a transaction against a table an open transaction mutated fails loudly here instead
+/// of waiting); DML statements' automatic reruns after a conflict; whether a zero-row UPDATE or DELETE conflicts (here
+/// it does not). Tests should therefore assert only that of two overlapping mutating commits exactly one lands and the
+/// other wrote nothing, never which one or when.
+/// </para>
 /// <para>
 /// Executed: SELECT, INSERT, UPDATE, DELETE, BEGIN/COMMIT/ROLLBACK TRANSACTION (an error inside a transaction, or a
-/// script ending inside one, restores every table as it was at BEGIN), ASSERT (its expression evaluated over the
+/// script ending inside one, discards everything the transaction did), ASSERT (its expression evaluated over the
 /// tables as they are; FALSE or NULL fails the statement with its AS text, else "Assertion failed"), CREATE TABLE and
 /// DROP TABLE [IF EXISTS] of <c>`project.dataset.table`</c>; NOT NULL columns are enforced for insertAll, loads and
 /// DML. Loads honour createDisposition (CREATE_IF_NEEDED, CREATE_NEVER) and writeDisposition (WRITE_APPEND,
@@ -200,7 +220,7 @@ internal sealed partial class ZetaSqlBigQuery
         }
         if (request.Method == "POST" && (m = QueriesPath().Match(path)).Success)
         {
-            return await LockedAsync(() => QueryAsync(m.Groups[1].Value, body));
+            return await QueryAsync(m.Groups[1].Value, body); // each statement takes the lock
         }
         if (request.Method == "GET" && (m = QueryResultsPath().Match(path)).Success)
         {
@@ -334,6 +354,7 @@ internal sealed partial class ZetaSqlBigQuery
         if (write == "WRITE_TRUNCATE")
         {
             table.Rows = rows;
+            table.MutationSequence = ++_commitSequence;
         }
         else
         {

@@ -67,7 +67,7 @@ public sealed class CsvBackfillTest
 
         public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, CancellationToken cancellationToken)
+        public Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, LoadDecision decision, CancellationToken cancellationToken)
         {
             Committed = true;
             return Task.CompletedTask;

@@ -29,7 +29,7 @@ public sealed class ParallelBackfillStoreTest
             await write.AddAsync([new Interaction(load.EventIdPrefix + "2", 7, 12, 95, s_at), new Interaction(load.EventIdPrefix + "3", 7, 13, 99, s_at)], default);
             // Built now, from tables that do not hold the staged rows yet: staging holds no lock that building needs.
             await temp.Serving.PrepareAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            await write.CommitAsync([], new LoadOutcome(LoadStatus.Loaded, 2, 0, null), default);
+            await write.CommitAsync([], new LoadOutcome(LoadStatus.Loaded, 2, 0, null), LoadDecision.Load(replacing: false), default);
         }
 
         var window = new ReadingWindow(7, DateOnly.FromDateTime(s_at));

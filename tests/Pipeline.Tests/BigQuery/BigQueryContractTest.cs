@@ -236,7 +236,12 @@ public sealed class BigQueryContractTest : IAsyncLifetime
         Assert.Equal($"{Dump}#{Generation}:", CommitJob().Parameter("event_id_prefix"));
         Assert.Contains("CONCAT(@event_id_prefix, CAST(line AS STRING))", CommitScript());
         var script = CommitScript();
-        Assert.StartsWith("BEGIN TRANSACTION;", script);
+        // The claim row exists, then BEGIN, the claim, the basis check, and the rows, in this order.
+        Assert.StartsWith("INSERT INTO `proj.ds.backfill_lock`", script);
+        var order = new[] { "BEGIN TRANSACTION;", "UPDATE `proj.ds.backfill_lock` SET claims = claims + 1 WHERE target = @target", "backfill-basis-changed", "WHERE error IS NULL", "COMMIT TRANSACTION;" }
+            .Select(s => script.IndexOf(s, StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(-1, order);
+        Assert.Equal(order.Order(), order);
         Assert.DoesNotContain("DELETE", script);
         Assert.Contains("FROM `proj.ds._backfill_stage_" + loadJobId["backfill_".Length..^"_load0".Length] + "_0` WHERE error IS NULL", script);
         Assert.DoesNotContain("gs://dumps", script);
