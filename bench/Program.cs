@@ -5,7 +5,7 @@ using Pipeline.Bench.Scenarios;
 using Pipeline.Bench.Scenarios.Query;
 using Spectre.Console;
 
-// dotnet run -c Release --project bench -- <ingest|ingest-cpu|freshness|backfill|backfill-burst|backfill-bigquery|query|query-50m|coldstart|all> [--quick] [--out bench/results]
+// dotnet run -c Release --project bench -- <ingest|ingest-cpu|freshness|backfill|backfill-burst|backfill-bigquery|backfill-bigquery-100m|query|query-50m|coldstart|all> [--quick] [--out bench/results]
 var scenarios = new Dictionary<string, Func<Sizes, string, Task<BenchResult>>>
 {
     ["ingest"] = IngestScenario.RunAsync,
@@ -14,6 +14,8 @@ var scenarios = new Dictionary<string, Func<Sizes, string, Task<BenchResult>>>
     ["backfill"] = BackfillScenario.RunAsync,
     ["backfill-burst"] = BackfillBurstScenario.RunAsync,
     ["backfill-bigquery"] = BigQueryBackfillScenario.RunAsync,
+    // One object of 100 M rows (about 4 GB of CSV), the size issue 19 asks a delivery to fit.
+    ["backfill-bigquery-100m"] = (sizes, workDir) => BigQueryBackfillScenario.RunAsync(sizes with { BackfillRows = sizes.BackfillRows * 10 }, workDir),
     ["query"] = QueryScenario.RunAsync,
     ["query-50m"] = QueryScenario.RunLargeAsync,
     ["coldstart"] = ColdStartScenario.RunAsync,
