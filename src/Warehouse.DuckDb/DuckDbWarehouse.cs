@@ -51,8 +51,9 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable
                 using var transaction = connection.BeginTransaction();
                 var stored = _commit.AppendAndMove(connection, batches);
                 transaction.Commit();
-                _serving.ServeCommitted(stored.Interactions, batches.SelectMany(b => b.ContentMeta));
                 var ids = stored.Interactions.Select(i => i.EventId).Concat(stored.ContentMetaIds).ToHashSet(StringComparer.Ordinal);
+                // Only what was stored is served: a row under an event id stored before is not.
+                _serving.ServeCommitted(stored.Interactions, batches.SelectMany(b => b.ContentMeta).Where(c => ids.Contains(c.EventId)));
                 return [.. batches.Select(b => b.Interactions.Count(i => ids.Contains(i.EventId)) + b.ContentMeta.Count(c => ids.Contains(c.EventId)))];
             }
         }, cancellationToken);
