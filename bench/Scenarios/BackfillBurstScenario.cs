@@ -149,8 +149,8 @@ public static class BackfillBurstScenario
 
         public long CommitTicks => Interlocked.Read(ref _commit);
 
-        public async Task<IBackfillWrite> BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken) =>
-            new TimedWrite(this, await inner.BeginAsync(load, decision, startedAt, cancellationToken));
+        public async Task<IBackfillWrite> BeginAsync(CsvLoad load, DateTime startedAt, CancellationToken cancellationToken) =>
+            new TimedWrite(this, await inner.BeginAsync(load, startedAt, cancellationToken));
 
         private sealed class TimedWrite(TimedSink owner, IBackfillWrite inner) : IBackfillWrite
         {
@@ -177,7 +177,7 @@ public static class BackfillBurstScenario
     /// <summary>Drops the rows: what parsing and validating alone cost.</summary>
     private sealed class DroppingSink : IBackfillSink, IBackfillWrite
     {
-        public Task<IBackfillWrite> BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken) =>
+        public Task<IBackfillWrite> BeginAsync(CsvLoad load, DateTime startedAt, CancellationToken cancellationToken) =>
             Task.FromResult<IBackfillWrite>(this);
 
         public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken) => ValueTask.CompletedTask;

@@ -51,7 +51,7 @@ public sealed class BigQueryBackfill(BigQueryRestClient client, BigQueryOptions 
         await QueryAsync(BackfillScript.LoadLogInsert(options), [.. Parameters(load, startedAt), .. OutcomeParameters(outcome)], cancellationToken);
 
     /// <inheritdoc />
-    public Task<IBackfillWrite> BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken) =>
+    public Task<IBackfillWrite> BeginAsync(CsvLoad load, DateTime startedAt, CancellationToken cancellationToken) =>
         Task.FromResult<IBackfillWrite>(new StagedWrite(this, load, startedAt));
 
     /// <summary>The base of the jobs' and the staging table's ids: the same for every delivery of one object generation.</summary>

@@ -31,7 +31,7 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
     Task ILoadLog.AppendAsync(CsvLoad load, LoadOutcome outcome, DateTime startedAt, CancellationToken cancellationToken) =>
         _database.WithWriterAsync(connection => WriteLoadLog(connection, load, outcome, startedAt), cancellationToken);
 
-    async Task<IBackfillWrite> IBackfillSink.BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken)
+    async Task<IBackfillWrite> IBackfillSink.BeginAsync(CsvLoad load, DateTime startedAt, CancellationToken cancellationToken)
     {
         // The attempt's own connection (the schema exists once it is open), with the staging tables the dead letters
         // pass through; the transaction starts here, after CsvBackfill decided: an older generation of this object
@@ -41,7 +41,7 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
         {
             DuckDbDatabase.Execute(connection, DuckDbSchema.CreateStagingTables(_database.Tables));
             var transaction = connection.BeginTransaction();
-            return new BackfillWrite(this, connection, transaction, load, decision.Replacing, startedAt);
+            return new BackfillWrite(this, connection, transaction, load, startedAt);
         }
         catch
         {
@@ -66,7 +66,7 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
     /// dropped at the commit instead and built again on the next query.
     /// </remarks>
     private sealed class BackfillWrite(
-        DuckDbBackfillStore owner, DuckDBConnection connection, DuckDBTransaction transaction, CsvLoad load, bool replacing, DateTime startedAt)
+        DuckDbBackfillStore owner, DuckDBConnection connection, DuckDBTransaction transaction, CsvLoad load, DateTime startedAt)
         : IBackfillWrite
     {
         private readonly FinishedReads? _reads = owner._serving.Current;
@@ -88,24 +88,22 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
         public ValueTask AddAsync(IReadOnlyList<ContentMeta> rows, CancellationToken cancellationToken)
         {
             DuckDbSchema.ContentMeta.Append(Appender(), rows, startedAt);
-            if (_reads is not null && !replacing)
+            if (_reads is not null)
             {
                 _contentMeta.AddRange(rows);
             }
             return ValueTask.CompletedTask;
         }
 
-        // The decision is the one BeginAsync was given: on DuckDB it cannot change in between (one process, and
-        // CsvBackfill's turn for this object is held from the decision to the commit).
         public async Task CommitAsync(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, LoadDecision decision, CancellationToken cancellationToken)
         {
             // Flushing the appender is still part of the parallel work: the lock guards only the commit itself.
             _appender?.Close();
-            await owner._database.WithWriterAsync(_ => Commit(deadLetters, outcome), cancellationToken);
+            await owner._database.WithWriterAsync(_ => Commit(deadLetters, outcome, decision.Replacing), cancellationToken);
         }
 
         /// <summary>Under the write lock: the older generation out, dead letters and load_log row in, commit, serve.</summary>
-        private bool Commit(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome)
+        private bool Commit(IReadOnlyList<DeadLetter> deadLetters, LoadOutcome outcome, bool replacing)
         {
             if (replacing)
             {
@@ -119,7 +117,7 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
             owner.WriteLoadLog(connection, load, outcome, startedAt);
             transaction.Commit();
             _committed = true;
-            Serve();
+            Serve(replacing);
             return true;
         }
 
@@ -127,7 +125,7 @@ public sealed class DuckDbBackfillStore(DuckDbDatabase database, DuckDbServingCa
         /// Applies the committed rows to the answers served from memory; a replaced content_meta object may have taken
         /// pairs away, so those are read again (in a transaction that starts after the commit), still under the lock.
         /// </summary>
-        private void Serve()
+        private void Serve(bool replacing)
         {
             if (owner._serving.Current is not { } current)
             {

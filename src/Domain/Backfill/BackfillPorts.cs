@@ -20,10 +20,10 @@ public interface ILoadLog
 public interface IBackfillSink
 {
     /// <summary>
-    /// Starts writing one object generation, as <paramref name="decision"/> says: when it is replacing, the commit
-    /// also removes the rows an older generation of the same object loaded.
+    /// Starts writing one object generation. What the commit replaces is decided at the commit
+    /// (<see cref="IBackfillWrite.CommitAsync"/>), the one place a decision reaches the engine.
     /// </summary>
-    Task<IBackfillWrite> BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken);
+    Task<IBackfillWrite> BeginAsync(CsvLoad load, DateTime startedAt, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -84,7 +84,7 @@ public sealed class CsvBackfill(ILoadLog log, IBackfillSink sink, IObjectSource 
             await using var stream = await OpenAsync(source, load, cancellationToken);
             await using var content = load.IsGzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : null;
             using var text = new StreamReader(content ?? stream, s_strictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 20, leaveOpen: true);
-            await using var write = await sink.BeginAsync(load, decision, startedAt, cancellationToken);
+            await using var write = await sink.BeginAsync(load, startedAt, cancellationToken);
             void Reject(CsvRejection rejection)
             {
                 rejections.Add(rejection);

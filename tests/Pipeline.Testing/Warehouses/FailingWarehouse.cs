@@ -22,7 +22,7 @@ public sealed class FailingWarehouse : IWarehouse, ILoadLog, IBackfillSink
 
     public Task AppendAsync(CsvLoad load, LoadOutcome outcome, DateTime startedAt, CancellationToken cancellationToken) => Fail<bool>();
 
-    public Task<IBackfillWrite> BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken) =>
+    public Task<IBackfillWrite> BeginAsync(CsvLoad load, DateTime startedAt, CancellationToken cancellationToken) =>
         Fail<IBackfillWrite>();
 
     private Task<T> Fail<T>()

@@ -59,7 +59,7 @@ public sealed class CsvBackfillTest
             return Task.CompletedTask;
         }
 
-        public Task<IBackfillWrite> BeginAsync(CsvLoad load, LoadDecision decision, DateTime startedAt, CancellationToken cancellationToken) =>
+        public Task<IBackfillWrite> BeginAsync(CsvLoad load, DateTime startedAt, CancellationToken cancellationToken) =>
             Task.FromResult<IBackfillWrite>(this);
 
         public ValueTask AddAsync(IReadOnlyList<Interaction> rows, CancellationToken cancellationToken) =>

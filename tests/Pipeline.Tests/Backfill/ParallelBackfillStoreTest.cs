@@ -24,7 +24,7 @@ public sealed class ParallelBackfillStoreTest
         IBackfillSink store = new DuckDbBackfillStore(temp.Database, temp.Serving, TimeProvider.System);
         var load = CsvLoad.ForObject("b", "user_interaction/reads.csv", 1, RecordKind.Interaction);
 
-        await using (var write = await store.BeginAsync(load, LoadDecision.Load(replacing: false), s_at, default))
+        await using (var write = await store.BeginAsync(load, s_at, default))
         {
             await write.AddAsync([new Interaction(load.EventIdPrefix + "2", 7, 12, 95, s_at), new Interaction(load.EventIdPrefix + "3", 7, 13, 99, s_at)], default);
             // Built now, from tables that do not hold the staged rows yet: staging holds no lock that building needs.
