@@ -45,11 +45,16 @@ public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, IL
         var valid = batch.Interactions.Count + batch.ContentMeta.Count;
         // "3 stored" only when the engine says so: a redelivery stores nothing new, and BigQuery cannot tell (its
         // insertAll drops duplicates by insertId without saying which).
+        var reused = outcome.ReusedEventIds;
         var stored = outcome.NewlyStored is { } newly
-            ? newly == valid ? $"{newly} stored" : $"{newly} stored, {valid - newly} already stored"
+            ? newly + reused == valid ? $"{newly} stored" : $"{newly} stored, {valid - newly - reused} already stored"
             : $"{valid} written (a redelivered record is stored once)";
+        // Not a redelivery: other records under ids already stored (a publisher, or a restarted emulator, reusing
+        // message ids). They were dead-lettered, not stored.
+        var rejected = batch.DeadLetters.Count + reused;
+        var reason = reused > 0 ? $"{reused} under event ids already stored with other content" : batch.DeadLetters.FirstOrDefault()?.Error;
         // One line per event: outcome and counts at INFO, never the payload; a reason (which may quote a value) only at WARNING.
-        if (batch.DeadLetters.Count == 0)
+        if (rejected == 0)
         {
             logger.LogInformation("{Function} event {EventId}: {Received} received, {Stored}, {Rejected} rejected",
                 source, cloudEvent.Id, valid, stored, 0);
@@ -57,7 +62,7 @@ public sealed class PubSubIngestion(IWarehouse warehouse, TimeProvider clock, IL
         else
         {
             logger.LogWarning("{Function} event {EventId} dead-lettered records: {Received} received, {Stored}, {Rejected} rejected, first reason: {Reason}",
-                source, cloudEvent.Id, valid + batch.DeadLetters.Count, stored, batch.DeadLetters.Count, batch.DeadLetters[0].Error);
+                source, cloudEvent.Id, valid + batch.DeadLetters.Count, stored, rejected, reason);
         }
     }
 

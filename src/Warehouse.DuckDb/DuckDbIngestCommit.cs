@@ -14,8 +14,8 @@ namespace Pipeline.Warehouse.DuckDb;
 internal sealed class DuckDbIngestCommit(TableNames tables)
 {
     // The interaction columns a moved row is read back by: every column but the write time, by name.
-    private static readonly string s_interactionReturning =
-        string.Join(", ", WarehouseSchema.UserInteraction.Columns.Where(c => !c.IsWriteTime).Select(c => c.Name));
+    private static readonly string s_interactionReturning = Returning(WarehouseSchema.UserInteraction);
+    private static readonly string s_contentMetaReturning = Returning(WarehouseSchema.ContentMeta);
 
     /// <summary>The fast path: every row appended, every streamed event's key recorded (a redelivery conflicts).</summary>
     public void AppendNew(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
@@ -26,13 +26,15 @@ internal sealed class DuckDbIngestCommit(TableNames tables)
 
     /// <summary>
     /// The idempotent path: stage every row, then move each table's rows in one statement. Returns the interactions
-    /// and the content_meta event ids actually stored (not those of events already ingested).
+    /// and the content_meta rows actually stored (not those of events already ingested), and the event ids that
+    /// arrived with other content than is stored under them: those rows are dead letters (<see cref="ReusedEventIds"/>).
     /// </summary>
-    public (List<Interaction> Interactions, List<string> ContentMetaIds) AppendAndMove(DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
+    public (List<Interaction> Interactions, List<ContentMeta> ContentMeta, HashSet<string> ReusedIds) AppendAndMove(
+        DuckDBConnection connection, IReadOnlyList<IngestBatch> batches)
     {
         Append(connection, batches, staging: true);
         var stored = new List<Interaction>();
-        var contentMetaIds = new List<string>();
+        var contentMeta = new List<ContentMeta>();
         if (batches.Any(b => b.Interactions.Count > 0))
         {
             using var command = connection.CreateCommand();
@@ -49,11 +51,24 @@ internal sealed class DuckDbIngestCommit(TableNames tables)
         if (batches.Any(b => b.ContentMeta.Count > 0))
         {
             using var command = connection.CreateCommand();
-            command.CommandText = MoveNew(tables.ContentMeta, DuckDbSchema.StageContentMeta, "event_id");
+            command.CommandText = MoveNew(tables.ContentMeta, DuckDbSchema.StageContentMeta, s_contentMetaReturning);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                contentMetaIds.Add(reader.GetString(0));
+                var updatedAt = reader.GetOrdinal("updated_at");
+                contentMeta.Add(new ContentMeta(
+                    reader.GetString(reader.GetOrdinal("event_id")), reader.GetInt64(reader.GetOrdinal("content_id")),
+                    reader.GetString(reader.GetOrdinal("category_name")), reader.IsDBNull(updatedAt) ? null : reader.GetDateTime(updatedAt)));
+            }
+        }
+        var reused = ReusedEventIds.Find(connection, WarehouseSchema.UserInteraction, tables.Interactions, DuckDbSchema.StageInteractions, DeadLetterSources.IngestInteraction);
+        reused.AddRange(ReusedEventIds.Find(connection, WarehouseSchema.ContentMeta, tables.ContentMeta, DuckDbSchema.StageContentMeta, DeadLetterSources.IngestContent));
+        if (reused.Count > 0)
+        {
+            using var appender = connection.CreateAppender("temp", "main", DuckDbSchema.StageErrors);
+            foreach (var (_, letter, receivedAt) in reused)
+            {
+                DuckDbSchema.IngestErrors.Append(appender, [letter], receivedAt);
             }
         }
         DuckDbDatabase.Execute(connection, $"""
@@ -66,7 +81,7 @@ internal sealed class DuckDbIngestCommit(TableNames tables)
             DELETE FROM {DuckDbSchema.StageContentMeta};
             DELETE FROM {DuckDbSchema.StageErrors};
             """);
-        return (stored, contentMetaIds);
+        return (stored, contentMeta, [.. reused.Select(r => r.EventId)]);
     }
 
     /// <summary>
@@ -82,6 +97,10 @@ internal sealed class DuckDbIngestCommit(TableNames tables)
             QUALIFY row_number() OVER (PARTITION BY s.event_id) = 1
             RETURNING {returning};
         """;
+
+    /// <summary>Every column but the write time, by name: what a moved row is read back by.</summary>
+    private static string Returning(TableDeclaration table) =>
+        string.Join(", ", table.Columns.Where(c => !c.IsWriteTime).Select(c => c.Name));
 
     /// <summary>Records the keys of the staged events, after <see cref="MoveNew"/> (which checks them).</summary>
     private static string Ledger(string table, string stage) =>

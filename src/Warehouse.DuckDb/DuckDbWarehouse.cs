@@ -25,7 +25,7 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable
 
     /// <summary>Queued with the writes arriving meanwhile and committed with them in one transaction (see <see cref="WriteCoalescer"/>).</summary>
     public async Task<WriteOutcome> WriteAsync(IngestBatch batch, CancellationToken cancellationToken) =>
-        new(batch.Count == 0 ? 0 : await _writes.WriteAsync(batch, cancellationToken));
+        batch.Count == 0 ? new(0) : await _writes.WriteAsync(batch, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<CategoryCount>> CountCategoriesAsync(ReadingWindow window, CancellationToken cancellationToken) =>
@@ -34,9 +34,9 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable
     /// <summary>Finishes the writes already queued.</summary>
     public ValueTask DisposeAsync() => _writes.DisposeAsync();
 
-    /// <summary>Commits the group in one transaction; returns how many rows of each batch were new (all of them on the fast path).</summary>
-    private Task<IReadOnlyList<int>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken cancellationToken) =>
-        _database.WithWriterAsync<IReadOnlyList<int>>(connection =>
+    /// <summary>Commits the group in one transaction; returns what each batch stored (all of it on the fast path).</summary>
+    private Task<IReadOnlyList<WriteOutcome>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken cancellationToken) =>
+        _database.WithWriterAsync<IReadOnlyList<WriteOutcome>>(connection =>
         {
             try
             {
@@ -44,17 +44,19 @@ public sealed class DuckDbWarehouse : IWarehouse, IAsyncDisposable
                 _commit.AppendNew(connection, batches);
                 transaction.Commit();
                 _serving.ServeCommitted(batches.SelectMany(b => b.Interactions), batches.SelectMany(b => b.ContentMeta));
-                return [.. batches.Select(b => b.Interactions.Count + b.ContentMeta.Count)];
+                return [.. batches.Select(b => new WriteOutcome(b.Interactions.Count + b.ContentMeta.Count))];
             }
             catch (DuckDBException e) when (e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Constraint)
             {
                 using var transaction = connection.BeginTransaction();
                 var stored = _commit.AppendAndMove(connection, batches);
                 transaction.Commit();
-                var ids = stored.Interactions.Select(i => i.EventId).Concat(stored.ContentMetaIds).ToHashSet(StringComparer.Ordinal);
-                // Only what was stored is served: a row under an event id stored before is not.
-                _serving.ServeCommitted(stored.Interactions, batches.SelectMany(b => b.ContentMeta).Where(c => ids.Contains(c.EventId)));
-                return [.. batches.Select(b => b.Interactions.Count(i => ids.Contains(i.EventId)) + b.ContentMeta.Count(c => ids.Contains(c.EventId)))];
+                var ids = stored.Interactions.Select(i => i.EventId).Concat(stored.ContentMeta.Select(c => c.EventId)).ToHashSet(StringComparer.Ordinal);
+                // Only what was stored is served, as it was stored: a row under an event id stored before is not.
+                _serving.ServeCommitted(stored.Interactions, stored.ContentMeta);
+                return [.. batches.Select(b => new WriteOutcome(
+                    b.Interactions.Count(i => ids.Contains(i.EventId)) + b.ContentMeta.Count(c => ids.Contains(c.EventId)),
+                    b.Interactions.Select(i => i.EventId).Concat(b.ContentMeta.Select(c => c.EventId)).Distinct().Count(stored.ReusedIds.Contains)))];
             }
         }, cancellationToken);
 }

@@ -14,19 +14,19 @@ internal sealed class WriteCoalescer : IAsyncDisposable
     public const int MaxRowsPerGroup = 20_000;
 
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Func<IReadOnlyList<IngestBatch>, CancellationToken, Task<IReadOnlyList<int>>> _commit;
+    private readonly Func<IReadOnlyList<IngestBatch>, CancellationToken, Task<IReadOnlyList<WriteOutcome>>> _commit;
     private readonly Task _loop;
 
-    /// <param name="commit">Commits a group in one transaction; returns how many rows of each batch were new.</param>
-    public WriteCoalescer(Func<IReadOnlyList<IngestBatch>, CancellationToken, Task<IReadOnlyList<int>>> commit)
+    /// <param name="commit">Commits a group in one transaction; returns what each batch stored.</param>
+    public WriteCoalescer(Func<IReadOnlyList<IngestBatch>, CancellationToken, Task<IReadOnlyList<WriteOutcome>>> commit)
     {
         _commit = commit;
         _loop = Task.Run(LoopAsync);
     }
 
-    public Task<int> WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    public Task<WriteOutcome> WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
-        var pending = new PendingWrite(batch, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new PendingWrite(batch, new TaskCompletionSource<WriteOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(DuckDbWarehouse));
@@ -93,5 +93,5 @@ internal sealed class WriteCoalescer : IAsyncDisposable
         }
     }
 
-    private sealed record PendingWrite(IngestBatch Batch, TaskCompletionSource<int> Done);
+    private sealed record PendingWrite(IngestBatch Batch, TaskCompletionSource<WriteOutcome> Done);
 }
