@@ -34,7 +34,7 @@ public sealed class BenchStack : IAsyncDisposable
     /// <summary>A stack on <paramref name="dataDir"/> as it is: a restart on the data an earlier stack wrote.</summary>
     public static async Task<BenchStack> OpenAsync(string dataDir)
     {
-        var options = new LocalOptions(Port: 0, DataDir: dataDir) { PubSubPort = 0 };
+        var options = new LocalOptions(Port: 0, DataDir: dataDir) { PubSubPort = 0, Project = "bench" };
         var builder = LocalStack.CreateBuilder(options);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = LocalStack.Build(builder);

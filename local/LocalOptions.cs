@@ -1,7 +1,7 @@
 namespace Pipeline.Local;
 
 /// <summary>
-/// What the local stack runs with: <c>--port 8000</c>, <c>--data-dir .data</c>, <c>--demo</c>, <c>--warehouse duckdb|bigquery</c>
+/// What the local stack runs with: <c>--port 8000</c>, <c>--project</c>, <c>--data-dir .data</c>, <c>--demo</c>, <c>--warehouse duckdb|bigquery</c>
 /// (parsed and checked by <see cref="Commands.LocalCommandLine"/>). Port 0 binds a free port.
 /// </summary>
 public sealed record LocalOptions(int Port = 8000, string DataDir = ".data", bool Demo = false, string Warehouse = "duckdb")
@@ -23,4 +23,13 @@ public sealed record LocalOptions(int Port = 8000, string DataDir = ".data", boo
     /// <c>PUBSUB_EMULATOR_HOST</c>; 8085 as the Cloud SDK's emulator, 0 binds a free port.
     /// </summary>
     public int PubSubPort { get; init; } = 8085;
+
+    /// <summary>
+    /// The Google Cloud project the stack plays: the product topics (<c>user-interaction</c>, <c>content-meta</c>)
+    /// exist in it only, as they are deployed in one project; the seed's by default.
+    /// </summary>
+    public string Project { get; init; } = DefaultProject;
+
+    /// <summary>The project the seed's publisher names, <see cref="Project"/>'s default.</summary>
+    public const string DefaultProject = "pratilipi-de-assignment";
 }

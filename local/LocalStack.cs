@@ -60,8 +60,9 @@ public static class LocalStack
         services.AddSingleton<LocalPubSub>();
         services.AddSingleton<TopicRegistry>();
         services.AddSingleton(pubSubListener);
-        // A publish request may carry up to 10 MB, as Pub/Sub's.
-        services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 10 * 1024 * 1024);
+        // Pub/Sub refuses a publish request over 10,000,000 bytes with INVALID_ARGUMENT (PublishLimits): read up to
+        // the body limit so that answer can be given; gRPC's own RESOURCE_EXHAUSTED only beyond.
+        services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = (int)CloudEventRequestReader.MaxBodyBytes);
         services.AddSingleton<DemoLoader>();
         return builder;
     }

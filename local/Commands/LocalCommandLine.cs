@@ -40,6 +40,13 @@ public static class LocalCommandLine
             DefaultValueFactory = _ => defaults.PubSubPort,
             CustomParser = ParsePort,
         };
+        var project = new Option<string>("--project")
+        {
+            Description = "The Google Cloud project the stack plays: the product topics user-interaction and content-meta exist in it " +
+                "only, as deployed (other projects' topics must be created first)",
+            HelpName = "project",
+            DefaultValueFactory = _ => defaults.Project,
+        };
         var dataDir = DataDirOption("Directory for the DuckDB warehouse (warehouse.duckdb), the local bucket (bucket/) and dead letters (dead-letter/)");
         var demo = new Option<bool>("--demo")
         {
@@ -56,7 +63,7 @@ public static class LocalCommandLine
         var root = new RootCommand("Runs the whole pipeline on this machine, on http://127.0.0.1:<port>: the four functions in one process over " +
             "one warehouse, with Pub/Sub publish, the dump bucket and Eventarc delivery played locally.")
         {
-            port, pubSubPort, dataDir, demo, warehouse, LoadCommandOf(load),
+            port, pubSubPort, project, dataDir, demo, warehouse, LoadCommandOf(load),
         };
         root.HelpName = Name;
         root.Validators.Add(result =>
@@ -74,6 +81,7 @@ public static class LocalCommandLine
             new LocalOptions(result.GetValue(port), result.GetRequiredValue(dataDir), result.GetValue(demo), result.GetRequiredValue(warehouse))
             {
                 PubSubPort = result.GetValue(pubSubPort),
+                Project = result.GetRequiredValue(project),
             },
             cancellationToken));
         return root;

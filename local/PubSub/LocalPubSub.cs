@@ -8,7 +8,8 @@ namespace Pipeline.Local.PubSub;
 /// the gRPC Publisher): it assigns message ids, hands each message to the function its topic triggers as the
 /// Eventarc CloudEvent production receives, retries non-2xx answers with back-off, keeps what never succeeds in the
 /// <see cref="UndeliveredMessageStore"/>, and answers once every message is acknowledged or kept. A message published to a
-/// topic no function is triggered by (one made by <c>CreateTopic</c>) is kept there at once, with a warning.
+/// topic no function is triggered by (one made by <c>CreateTopic</c>) is dropped, as Pub/Sub drops what is published
+/// to a topic without subscriptions. Pub/Sub's limits (<see cref="PublishLimits"/>) refuse a publish whole.
 /// </summary>
 public sealed class LocalPubSub(
     TopicRegistry topics,
@@ -49,8 +50,8 @@ public sealed class LocalPubSub(
 
     /// <summary>
     /// Publishes <paramref name="messages"/> (data, attributes and ordering key; ids and publish times are assigned
-    /// here) to <paramref name="topic"/>: NOT_FOUND if it does not exist, INVALID_ARGUMENT for no messages or a
-    /// message without data or attributes (then nothing is published); otherwise the ids in request order, once each
+    /// here) to <paramref name="topic"/>: NOT_FOUND if it does not exist, INVALID_ARGUMENT for no messages, a
+    /// message without data or attributes, or one beyond Pub/Sub's limits (then nothing is published); otherwise the ids in request order, once each
     /// message was acknowledged by its function (its rows are durable) or kept in the dead-letter file.
     /// </summary>
     public async Task<PublishOutcome> PublishAsync(TopicName topic, IReadOnlyList<OutgoingMessage> messages)
@@ -67,12 +68,16 @@ public sealed class LocalPubSub(
         {
             return new PublishOutcome([], Invalid("A message must have data or at least one attribute."));
         }
+        if (PublishLimits.Check(messages) is { } beyondLimit)
+        {
+            return new PublishOutcome([], beyondLimit);
+        }
         var published = messages.Select(Stamp).ToList();
         // Delivery outlives a client that hangs up: an accepted message is delivered or kept either way.
         var stopping = lifetime.ApplicationStopping;
         await Task.WhenAll(published.Select(message => topics.TryGetFunction(topic, out var functionName)
             ? DeliverAsync(topic.Project, topic.Topic, functionName, message, stopping)
-            : KeepUnheardAsync(topic, message)));
+            : DropUnheard(topic, message)));
         return new PublishOutcome(published.Select(m => m.MessageId).ToList(), null);
     }
 
@@ -117,13 +122,12 @@ public sealed class LocalPubSub(
             now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond)));
     }
 
-    private async Task KeepUnheardAsync(TopicName topic, Published message)
+    /// <summary>What Pub/Sub does with a message on a topic without subscriptions: nothing, once it is published.</summary>
+    private Task DropUnheard(TopicName topic, Published message)
     {
-        await deadLetters.KeepAsync(new DeadLetteredMessage(
-            topic.Topic, message.MessageId, message.Message.Data, new Dictionary<string, string>(message.Message.Attributes),
-            message.PublishTime, 0, 0, clock.GetUtcNow()), CancellationToken.None);
-        logger.LogWarning("Message {MessageId} on {Topic}, which no function is triggered by, was kept in {DeadLetterDir}",
-            message.MessageId, topic, deadLetters.Directory);
+        logger.LogInformation("Message {MessageId} on {Topic}, which no function is triggered by, was dropped (the topic has no subscriptions)",
+            message.MessageId, topic);
+        return Task.CompletedTask;
     }
 
     private async Task DeliverAsync(string project, string topic, string functionName, Published message, CancellationToken cancellationToken)

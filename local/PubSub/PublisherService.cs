@@ -15,9 +15,16 @@ public sealed class PublisherService(LocalPubSub pubSub, TopicRegistry topics) :
     /// <summary>The most topics one ListTopics page holds, as Pub/Sub's own limit.</summary>
     public const int MaxPageSize = 1000;
 
-    /// <summary>Answers the message ids, in request order, once every message is acknowledged by its function or kept.</summary>
+    /// <summary>
+    /// Answers the message ids, in request order, once every message is acknowledged by its function or kept;
+    /// INVALID_ARGUMENT first for a request over <see cref="PublishLimits.MaxRequestBytes"/>, as production.
+    /// </summary>
     public override async Task<V1.PublishResponse> Publish(V1.PublishRequest request, ServerCallContext context)
     {
+        if (PublishLimits.CheckRequestSize(request.CalculateSize()) is { } tooLarge)
+        {
+            throw tooLarge.ToRpcException();
+        }
         var name = Parse(request.Topic);
         // The bytes in base64 once: the form the event carries them in.
         var messages = request.Messages
@@ -31,7 +38,10 @@ public sealed class PublisherService(LocalPubSub pubSub, TopicRegistry topics) :
         return new V1.PublishResponse { MessageIds = { outcome.MessageIds } };
     }
 
-    /// <summary>Creates the topic and answers it: ALREADY_EXISTS for a product topic or one created before.</summary>
+    /// <summary>
+    /// Creates the topic and answers it: ALREADY_EXISTS for a product topic or one created before, INVALID_ARGUMENT for a
+    /// retention outside Pub/Sub's bounds, RESOURCE_EXHAUSTED past the topics a project may hold.
+    /// </summary>
     public override Task<Topic> CreateTopic(Topic request, ServerCallContext context)
     {
         var name = Parse(request.Name);

@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Pipeline.Local.PubSub;
 
 /// <summary>
-/// A message no function acknowledged after every retry, or published to a topic no function is triggered by
-/// (<see cref="Attempts"/> 0): kept, with why, so it can be replayed.
+/// A message its function never acknowledged, after every retry or when the stack stopped mid-delivery: kept, with
+/// why, so it can be replayed.
 /// </summary>
 public sealed record DeadLetteredMessage(
     string Topic, string MessageId, string? Data, Dictionary<string, string>? Attributes,

@@ -26,6 +26,22 @@ public static class GoogleCloudSdk
     public static string? BigQueryDiscoveryPath =>
         Root is null ? null : Existing(Path.Combine(Root, "platform", "bq", "discovery_next", "bigquery.json"));
 
+    /// <summary>The Pub/Sub emulator's own jar (<c>platform/pubsub-emulator/lib/cloud-pubsub-emulator-*.jar</c>), or null without it.</summary>
+    public static string? PubSubEmulatorJar =>
+        Root is null || !Directory.Exists(Path.Combine(Root, "platform", "pubsub-emulator", "lib")) ? null
+        : Directory.GetFiles(Path.Combine(Root, "platform", "pubsub-emulator", "lib"), "cloud-pubsub-emulator-*.jar").Order().LastOrDefault();
+
+    /// <summary>The Pub/Sub emulator's jar, with Java to run it; skips or fails as <see cref="RequireSdk"/> does.</summary>
+    public static string RequirePubSubEmulator()
+    {
+        RequireSdkAndJava();
+        if (PubSubEmulatorJar is null)
+        {
+            Missing("the Pub/Sub emulator (gcloud components install pubsub-emulator, or the google-cloud-cli-pubsub-emulator package)");
+        }
+        return PubSubEmulatorJar!;
+    }
+
     /// <summary>The SDK root; skips the calling test (or fails it where CI requires the SDK) when it is missing.</summary>
     public static string RequireSdk()
     {

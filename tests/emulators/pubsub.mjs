@@ -55,7 +55,7 @@ const commands = {
         }
         return names;
       }),
-      publish: await outcome(() => topic.publishMessage(record('{"kept": true}'))),
+      publish: await outcome(() => topic.publishMessage(record('{"dropped": true}'))),
       delete: await outcome(async () => (await topic.delete(), true)),
       getDeleted: await outcome(async () => (await topic.getMetadata())[0].name),
       deleteProduct: await outcome(async () => (await pubsub.topic('user-interaction').delete(), true)),

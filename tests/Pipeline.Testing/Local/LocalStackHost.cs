@@ -25,6 +25,9 @@ public sealed class LocalStackHost : IAsyncDisposable
         _ownsDataDir = ownsDataDir;
     }
 
+    /// <summary>The project the test stacks play (<see cref="LocalOptions.Project"/>): the product topics exist in it.</summary>
+    public const string Project = "demo";
+
     public WebApplication App { get; }
 
     public LocalOptions Options { get; }
@@ -53,7 +56,7 @@ public sealed class LocalStackHost : IAsyncDisposable
     public static async Task<LocalStackHost> StartAsync(
         Action<IServiceCollection>? services = null, Action<LocalOptions>? prepare = null, string? dataDir = null, bool onSocket = false)
     {
-        var options = new LocalOptions(Port: 0, DataDir: dataDir ?? Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"))) { PubSubPort = 0 };
+        var options = new LocalOptions(Port: 0, DataDir: dataDir ?? Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"))) { PubSubPort = 0, Project = Project };
         Directory.CreateDirectory(options.DataDir);
         prepare?.Invoke(options);
         var builder = LocalStack.CreateBuilder(options);

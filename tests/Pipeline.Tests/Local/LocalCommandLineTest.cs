@@ -67,9 +67,9 @@ public sealed class LocalCommandLineTest : IDisposable
     [Fact]
     public async Task EveryOption_IsRead()
     {
-        Assert.Equal(0, await RunAsync("--port", "9123", "--pubsub-port", "0", "--data-dir", "/tmp/x", "--demo", "--warehouse", "duckdb"));
+        Assert.Equal(0, await RunAsync("--port", "9123", "--pubsub-port", "0", "--project", "my-proj", "--data-dir", "/tmp/x", "--demo", "--warehouse", "duckdb"));
 
-        Assert.Equal(new LocalOptions(Port: 9123, DataDir: "/tmp/x", Demo: true, Warehouse: "duckdb") { PubSubPort = 0 }, _served);
+        Assert.Equal(new LocalOptions(Port: 9123, DataDir: "/tmp/x", Demo: true, Warehouse: "duckdb") { PubSubPort = 0, Project = "my-proj" }, _served);
     }
 
     [Fact]

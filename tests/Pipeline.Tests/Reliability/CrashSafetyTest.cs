@@ -113,7 +113,7 @@ public sealed class CrashSafetyTest(ITestOutputHelper output) : IDisposable
     private async Task<RunningStack> StartAsync()
     {
         // Port 0: the stack binds a free port and logs the address it bound ("Local stack on http://127.0.0.1:N, …").
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "pipeline-local"), ["--port", "0", "--pubsub-port", "0", "--data-dir", _dataDir])
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "pipeline-local"), ["--port", "0", "--pubsub-port", "0", "--project", "crash", "--data-dir", _dataDir])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -37,7 +37,7 @@ public sealed class TransientFaultTest(ITestOutputHelper output)
             {
                 data = Convert.ToBase64String(Encoding.UTF8.GetBytes($$"""{"user_id":42,"content_id":{{i}},"read_percent":99,"updated_at":"2022-03-20"}""")),
             });
-            var response = await client.PostAsJsonAsync("/v1/projects/p/topics/user-interaction:publish", new { messages });
+            var response = await client.PostAsJsonAsync("/v1/projects/demo/topics/user-interaction:publish", new { messages });
             response.EnsureSuccessStatusCode();
             return (await response.Content.ReadFromJsonAsync<PublishResponse>())!.MessageIds;
         });

@@ -93,7 +93,7 @@ public sealed class UserContentGoldenTest
     private static async Task PublishAsync(HttpClient client, string topic, params string[] records)
     {
         var messages = records.Select(r => new { data = Convert.ToBase64String(Encoding.UTF8.GetBytes(r)) });
-        var response = await client.PostAsJsonAsync($"/v1/projects/test/topics/{topic}:publish", new { messages });
+        var response = await client.PostAsJsonAsync($"/v1/projects/demo/topics/{topic}:publish", new { messages });
         response.EnsureSuccessStatusCode();
     }
 }
