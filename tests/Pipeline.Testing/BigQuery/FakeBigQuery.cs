@@ -207,6 +207,7 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _uploadGate.Dispose();
+        ThrowOnUnexpectedRefusals();
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -220,7 +221,7 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
             json && text.Length > 0 ? JsonNode.Parse(text) : null, context.Request.Headers.Authorization.FirstOrDefault(), text,
             context.Request.Headers.ContentRange.FirstOrDefault()) { BodyBytes = bytes };
         Requests.Enqueue(request);
-        var (status, body) = Scripted(request) ?? Query(request) ?? await DefaultAsync(request, context);
+        var (status, body) = Judged(request, context.Request.ContentType) ?? Scripted(request) ?? Query(request) ?? await DefaultAsync(request, context);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body);
