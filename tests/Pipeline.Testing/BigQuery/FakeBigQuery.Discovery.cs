@@ -7,8 +7,8 @@ namespace Pipeline.Tests.Fixtures;
 // answered as Google answers it (400 INVALID_ARGUMENT, or 404 for no such method) before any script or state sees it,
 // and is kept in Refusals. A fake that refused a request fails the test when it is disposed — so a refusal the client
 // swallowed (a retry, a dead letter, a 503 to its caller) still fails — unless the test said it sends invalid requests
-// on purpose (ExpectRefusals). Where the SDK is missing the fake runs unchecked (one line says so once per process);
-// where CI requires the SDK, starting a fake fails instead.
+// on purpose (ExpectRefusals). Where the SDK is missing the fake runs unchecked, and one test says so once per run
+// (Pipeline.Tests' DiscoveryCheckTest, skipped by name); where CI requires the SDK, starting a fake fails instead.
 public sealed partial class FakeBigQuery
 {
     private readonly BigQueryDiscovery? _discovery = BigQueryDiscovery.Sdk;

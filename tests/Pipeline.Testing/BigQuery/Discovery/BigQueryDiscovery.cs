@@ -24,7 +24,7 @@ namespace Pipeline.Tests.Fixtures.Discovery;
 public sealed class BigQueryDiscovery
 {
     private const string SessionParameter = "upload_id";
-    private static readonly Lazy<BigQueryDiscovery?> s_sdk = new(LoadSdk);
+    private static readonly Lazy<BigQueryDiscovery?> s_sdk = new(() => GoogleCloudSdk.BigQueryDiscoveryPath is { } path ? Load(path) : null);
 
     private readonly DiscoveryValues _values;
 
@@ -95,21 +95,6 @@ public sealed class BigQueryDiscovery
                 .ToFrozenDictionary(p => p.Name, p => DiscoveryMethod.Parameter(p.Name, p.Value), StringComparer.Ordinal),
             root.GetProperty("schemas").EnumerateObject()
                 .ToFrozenDictionary(s => s.Name, s => DiscoverySchema.From(s.Value), StringComparer.Ordinal));
-    }
-
-    /// <summary>The SDK's document; where it is missing, says once (this runs once per process) that requests go unchecked.</summary>
-    private static BigQueryDiscovery? LoadSdk()
-    {
-        if (GoogleCloudSdk.BigQueryDiscoveryPath is { } path)
-        {
-            return Load(path);
-        }
-        if (!GoogleCloudSdk.Required)
-        {
-            Console.Error.WriteLine("FakeBigQuery: bq's discovery document (Google Cloud SDK) is not installed, so this run does not check "
-                + "BigQuery requests against BigQuery's API description; install the Google Cloud SDK to check them (see README, Tests).");
-        }
-        return null;
     }
 
     /// <summary>Judges one request: its verb, path (from the root), query string (with or without <c>?</c>), content type and body.</summary>
