@@ -11,7 +11,7 @@ namespace Pipeline.Tests.Fixtures;
 // (Pipeline.Tests' DiscoveryCheckTest, skipped by name); where CI requires the SDK, starting a fake fails instead.
 public sealed partial class FakeBigQuery
 {
-    private readonly BigQueryDiscovery? _discovery = BigQueryDiscovery.Sdk;
+    private readonly BigQueryDiscovery? _discovery;
     private readonly ConcurrentQueue<DiscoveryVerdict> _refusals = new();
     private volatile bool _refusalsExpected;
 
