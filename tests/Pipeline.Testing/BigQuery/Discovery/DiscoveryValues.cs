@@ -110,11 +110,17 @@ internal sealed class DiscoveryValues(FrozenDictionary<string, DiscoverySchema> 
         {
             if (schema.Properties is { } properties && Property(properties, member.Name) is { } property)
             {
-                Check(member.Value, property.Value, Join(location, ProtoName(property.Key)), violations);
+                if (Judged(member.Value, property.Value))
+                {
+                    Check(member.Value, property.Value, Join(location, ProtoName(property.Key)), violations);
+                }
             }
             else if (schema.AdditionalProperties is { } values)
             {
-                Check(member.Value, values, $"{location}[{member.Name}]", violations);
+                if (Judged(member.Value, values))
+                {
+                    Check(member.Value, values, $"{location}[{member.Name}]", violations);
+                }
             }
             else if (schema.Properties is not null)
             {
@@ -123,6 +129,10 @@ internal sealed class DiscoveryValues(FrozenDictionary<string, DiscoverySchema> 
             }
         }
     }
+
+    /// <summary>Whether there is anything to judge (not null, not <c>any</c>): a row's many cells are not, and cost no path.</summary>
+    private bool Judged(JsonElement value, DiscoverySchema schema) =>
+        value.ValueKind != JsonValueKind.Null && Resolve(schema).Type is not ("any" or "");
 
     /// <summary>A property by its JSON name, or by its proto name (Google's parser accepts both).</summary>
     private static KeyValuePair<string, DiscoverySchema>? Property(FrozenDictionary<string, DiscoverySchema> properties, string name)
