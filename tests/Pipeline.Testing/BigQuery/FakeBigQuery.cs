@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Pipeline.Domain.Backfill;
 using Pipeline.Domain.Rows;
+using Pipeline.Tests.Fixtures.Discovery;
 using Pipeline.Tests.GoogleSql;
 
 namespace Pipeline.Tests.Fixtures;
@@ -84,7 +85,11 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
     private readonly SemaphoreSlim _uploadGate = new(1, 1);
     private ZetaSqlBigQuery? _zetaSql;
 
-    private FakeBigQuery(WebApplication app) => _app = app;
+    private FakeBigQuery(WebApplication app, BigQueryDiscovery? discovery)
+    {
+        _app = app;
+        _discovery = discovery;
+    }
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
@@ -102,11 +107,12 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
 
     private static async Task<FakeBigQuery> StartAsync(Func<ConcurrentDictionary<string, JsonNode>, Task<ZetaSqlBigQuery>>? stateful)
     {
+        var discovery = BigQueryDiscovery.Sdk; // throws where CI requires the SDK and it is missing
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var fake = new FakeBigQuery(app);
+        var fake = new FakeBigQuery(app, discovery);
         if (stateful is not null)
         {
             fake._zetaSql = await stateful(fake._jobs);
@@ -207,6 +213,7 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _uploadGate.Dispose();
+        ThrowOnUnexpectedRefusals();
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -220,7 +227,7 @@ public sealed partial class FakeBigQuery : IAsyncDisposable
             json && text.Length > 0 ? JsonNode.Parse(text) : null, context.Request.Headers.Authorization.FirstOrDefault(), text,
             context.Request.Headers.ContentRange.FirstOrDefault()) { BodyBytes = bytes };
         Requests.Enqueue(request);
-        var (status, body) = Scripted(request) ?? Query(request) ?? await DefaultAsync(request, context);
+        var (status, body) = Judged(request, context.Request.ContentType) ?? Scripted(request) ?? Query(request) ?? await DefaultAsync(request, context);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body);
