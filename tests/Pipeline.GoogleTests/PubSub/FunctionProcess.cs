@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Pipeline.Tests.Fixtures;
 
 namespace Pipeline.Tests.PubSub;
 
@@ -38,7 +39,7 @@ public sealed class FunctionProcess : IAsyncDisposable
 
     public static async Task<FunctionProcess> StartAsync(string function, IReadOnlyDictionary<string, string> environment)
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, function + ".dll")])
         {
             RedirectStandardOutput = true,
@@ -98,12 +99,5 @@ public sealed class FunctionProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

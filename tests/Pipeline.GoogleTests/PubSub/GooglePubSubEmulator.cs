@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Pipeline.Tests.Fixtures;
@@ -42,7 +41,7 @@ public sealed class GooglePubSubEmulator : IAsyncLifetime
         {
             return;
         }
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         Host = $"127.0.0.1:{port}";
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var start = new ProcessStartInfo(java, ["-jar", jar, "--host=127.0.0.1", $"--port={port}"])
@@ -87,13 +86,6 @@ public sealed class GooglePubSubEmulator : IAsyncLifetime
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 
