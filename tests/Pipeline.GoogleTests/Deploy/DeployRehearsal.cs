@@ -70,6 +70,8 @@ public sealed class DeployRehearsal : IAsyncDisposable
             environment[key] = value;
         }
         environment["CLOUDSDK_CORE_REQUEST_REASON"] = $"{buildId}/{id}";
+        // The rehearsal's propagation errors clear within a few attempts: wait 1 s, not 5 s, before the first retry.
+        environment["DEPLOY_PROPAGATION_DELAY_SECONDS"] = "1";
         return ScriptRun.RunAsync($"{buildId}/{id}", step.Entrypoint, step.Args, Repository.Root, environment, s_stepTimeout, cancellationToken);
     }
 
