@@ -53,7 +53,7 @@ if current=$(gcloud eventarc triggers describe "$trigger_name" --location "$REGI
     --flatten eventFilters --format 'csv[no-heading](eventFilters.attribute,eventFilters.value,transport.pubsub.topic)' 2>/dev/null); then
   current=$(while IFS=, read -r attribute value transport_topic; do
       echo "$attribute,$value"
-      [[ "$trigger" != "storage" ]] && echo "topic,$transport_topic"
+      if [[ "$trigger" != "storage" ]]; then echo "topic,$transport_topic"; fi
     done <<<"$current" | sort -u)
   if [[ "$current" != "$wanted" ]]; then
     echo "trigger $trigger_name: on ${current//$'\n'/ }, wanted ${wanted//$'\n'/ }: replacing it"

@@ -53,8 +53,9 @@ public sealed class DeployRehearsalTest(DeployRehearsalFixture rehearsal) : ICla
         Assert.True(annotations["autoscaling.knative.dev/minScale"] is null || annotations["autoscaling.knative.dev/minScale"]!.GetValue<string>() == "0");
         Assert.Equal(cpu, container["resources"]!["limits"]!["cpu"]!.GetValue<string>());
         Assert.Equal(memory, container["resources"]!["limits"]!["memory"]!.GetValue<string>());
-        Assert.Equal(cpuThrottling, annotations["run.googleapis.com/cpu-throttling"]!.GetValue<string>());
-        Assert.Equal("true", annotations["run.googleapis.com/startup-cpu-boost"]!.GetValue<string>());
+        // gcloud writes these booleans as Python does ("True"); Cloud Run reads them either way.
+        Assert.Equal(cpuThrottling, annotations["run.googleapis.com/cpu-throttling"]!.GetValue<string>(), ignoreCase: true);
+        Assert.Equal("true", annotations["run.googleapis.com/startup-cpu-boost"]!.GetValue<string>(), ignoreCase: true);
 
         // Who may invoke it: Eventarc's invoker on the event-driven services, nobody on UserContent (no allUsers).
         var invokers = rehearsal.Fake.State.AllBindings().Where(b => b.Api == "run" && b.Resource == $"services/{service}").Select(b => $"{b.Role} {b.Member}");
