@@ -6,6 +6,7 @@ set -euo pipefail
 name=$1 service=$2 trigger=$3 image=$4
 : "${PROJECT_ID:?}" "${REGION:?}" "${DATASET:?}" "${BIGQUERY_LOCATION:?}" "${BUCKET:?}" "${DEAD_LETTER_TOPIC:?}"
 : "${MAX_DELIVERY_ATTEMPTS:?}" "${ALLOW_UNAUTHENTICATED:?}"
+source deploy/lib.sh
 account="fn-$service@$PROJECT_ID.iam.gserviceaccount.com"
 invoker="eventarc-invoker@$PROJECT_ID.iam.gserviceaccount.com"
 
@@ -25,23 +26,42 @@ case "$trigger" in
 esac
 
 # `gcloud run deploy` creates or updates: idempotent.
-gcloud run deploy "$service" --image "$image" --region "$REGION" --project "$PROJECT_ID" \
+propagated gcloud run deploy "$service" --image "$image" --region "$REGION" --project "$PROJECT_ID" \
   --service-account "$account" "$auth_flag" --concurrency "$concurrency" --timeout "$timeout" \
   --cpu "$cpu" --memory "$memory" "$cpu_throttling" --min-instances 0 --max-instances "$max_instances" \
   --set-env-vars "GOOGLE_CLOUD_PROJECT=$PROJECT_ID,BIGQUERY_DATASET=$DATASET,BIGQUERY_LOCATION=$BIGQUERY_LOCATION"
 
 [[ "$trigger" == "http" ]] && exit 0
 
-gcloud run services add-iam-policy-binding "$service" --region "$REGION" --project "$PROJECT_ID" \
+propagated gcloud run services add-iam-policy-binding "$service" --region "$REGION" --project "$PROJECT_ID" \
   --member "serviceAccount:$invoker" --role roles/run.invoker >/dev/null
 
 trigger_name="$service-trigger"
+# A trigger's event filters and transport topic cannot be changed in place (`gcloud eventarc triggers update` and the
+# API's update mask take neither): a trigger on other filters or another topic than wanted is deleted and created
+# again, so that a redeploy with another _INTERACTION_TOPIC, _CONTENT_TOPIC or _BUCKET moves it.
 if [[ "$trigger" == "storage" ]]; then
   filters=(--event-filters "type=google.cloud.storage.object.v1.finalized" --event-filters "bucket=$BUCKET")
+  wanted=$'bucket,'"$BUCKET"$'\ntype,google.cloud.storage.object.v1.finalized'
 else
-  filters=(--event-filters "type=google.cloud.pubsub.topic.v1.messagePublished" --transport-topic "projects/$PROJECT_ID/topics/${trigger#pubsub:}")
+  topic="projects/$PROJECT_ID/topics/${trigger#pubsub:}"
+  filters=(--event-filters "type=google.cloud.pubsub.topic.v1.messagePublished" --transport-topic "$topic")
+  wanted="topic,$topic"$'\ntype,google.cloud.pubsub.topic.v1.messagePublished'
 fi
-if gcloud eventarc triggers describe "$trigger_name" --location "$REGION" --project "$PROJECT_ID" >/dev/null 2>&1; then
+# One line per filter ("attribute,value") and, for Pub/Sub triggers, the transport topic ("topic,projects/…").
+if current=$(gcloud eventarc triggers describe "$trigger_name" --location "$REGION" --project "$PROJECT_ID" \
+    --flatten eventFilters --format 'csv[no-heading](eventFilters.attribute,eventFilters.value,transport.pubsub.topic)' 2>/dev/null); then
+  current=$(while IFS=, read -r attribute value transport_topic; do
+      echo "$attribute,$value"
+      if [[ "$trigger" != "storage" ]]; then echo "topic,$transport_topic"; fi
+    done <<<"$current" | sort -u)
+  if [[ "$current" != "$wanted" ]]; then
+    echo "trigger $trigger_name: on ${current//$'\n'/ }, wanted ${wanted//$'\n'/ }: replacing it"
+    gcloud eventarc triggers delete "$trigger_name" --location "$REGION" --project "$PROJECT_ID" --quiet
+    current=""
+  fi
+fi
+if [[ -n "$current" ]]; then
   gcloud eventarc triggers update "$trigger_name" --location "$REGION" --project "$PROJECT_ID" \
     --destination-run-service "$service" --destination-run-region "$REGION" --service-account "$invoker"
 else
@@ -69,7 +89,7 @@ if [[ -n "$subscription" ]]; then
   gcloud pubsub subscriptions update "$subscription" --project "$PROJECT_ID" \
     --dead-letter-topic "projects/$PROJECT_ID/topics/$DEAD_LETTER_TOPIC" --max-delivery-attempts "$attempts" \
     --ack-deadline "$ack_deadline" --min-retry-delay 10s --max-retry-delay 600s
-  gcloud pubsub subscriptions add-iam-policy-binding "$subscription" --project "$PROJECT_ID" \
+  propagated gcloud pubsub subscriptions add-iam-policy-binding "$subscription" --project "$PROJECT_ID" \
     --member "serviceAccount:service-$project_number@gcp-sa-pubsub.iam.gserviceaccount.com" --role roles/pubsub.subscriber >/dev/null
 fi
 echo "deployed $name as $service ($trigger)"

@@ -10,9 +10,10 @@
 #                                       (push auth), publisher on the dead-letter topic
 set -euo pipefail
 : "${PROJECT_ID:?}" "${DATASET:?}" "${BUCKET:?}" "${DEAD_LETTER_TOPIC:?}"
+source deploy/lib.sh
 sa() { echo "serviceAccount:$1@$PROJECT_ID.iam.gserviceaccount.com"; }
-dataset_role() { bq --project_id "$PROJECT_ID" add-iam-policy-binding --member="$1" --role="$2" "$PROJECT_ID:$DATASET" >/dev/null; }
-project_role() { gcloud projects add-iam-policy-binding "$PROJECT_ID" --member="$1" --role="$2" --condition=None >/dev/null; }
+dataset_role() { propagated bq --project_id "$PROJECT_ID" add-iam-policy-binding --member="$1" --role="$2" "$PROJECT_ID:$DATASET" >/dev/null; }
+project_role() { propagated gcloud projects add-iam-policy-binding "$PROJECT_ID" --member="$1" --role="$2" --condition=None >/dev/null; }
 
 dataset_role "$(sa fn-ingest-interaction)" roles/bigquery.dataEditor
 dataset_role "$(sa fn-ingest-content)" roles/bigquery.dataEditor
@@ -20,7 +21,7 @@ dataset_role "$(sa fn-user-content)" roles/bigquery.dataViewer
 project_role "$(sa fn-user-content)" roles/bigquery.jobUser
 dataset_role "$(sa fn-backfill-csv)" roles/bigquery.dataEditor
 project_role "$(sa fn-backfill-csv)" roles/bigquery.jobUser
-gcloud storage buckets add-iam-policy-binding "gs://$BUCKET" --member="$(sa fn-backfill-csv)" --role=roles/storage.objectViewer >/dev/null
+propagated gcloud storage buckets add-iam-policy-binding "gs://$BUCKET" --member="$(sa fn-backfill-csv)" --role=roles/storage.objectViewer >/dev/null
 
 project_role "$(sa eventarc-invoker)" roles/eventarc.eventReceiver
 project_number=$(gcloud projects describe "$PROJECT_ID" --format='value(projectNumber)')
@@ -28,5 +29,5 @@ storage_agent=$(gcloud storage service-agent --project "$PROJECT_ID")
 project_role "serviceAccount:$storage_agent" roles/pubsub.publisher
 pubsub_agent="serviceAccount:service-$project_number@gcp-sa-pubsub.iam.gserviceaccount.com"
 project_role "$pubsub_agent" roles/iam.serviceAccountTokenCreator
-gcloud pubsub topics add-iam-policy-binding "$DEAD_LETTER_TOPIC" --member="$pubsub_agent" --role=roles/pubsub.publisher --project "$PROJECT_ID" >/dev/null
+propagated gcloud pubsub topics add-iam-policy-binding "$DEAD_LETTER_TOPIC" --member="$pubsub_agent" --role=roles/pubsub.publisher --project "$PROJECT_ID" >/dev/null
 echo "iam: done"

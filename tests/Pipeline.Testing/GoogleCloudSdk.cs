@@ -42,6 +42,13 @@ public static class GoogleCloudSdk
         return PubSubEmulatorJar!;
     }
 
+    /// <summary>
+    /// gcloud's generated API clients (<c>lib/googlecloudsdk/generated_clients/apis</c>: each API's request messages), or
+    /// null without the SDK.
+    /// </summary>
+    public static string? GeneratedClientsDirectory =>
+        Root is null ? null : ExistingDirectory(Path.Combine(Root, "lib", "googlecloudsdk", "generated_clients", "apis"));
+
     /// <summary>The SDK root; skips the calling test (or fails it where CI requires the SDK) when it is missing.</summary>
     public static string RequireSdk()
     {
@@ -106,4 +113,6 @@ public static class GoogleCloudSdk
             .FirstOrDefault(File.Exists);
 
     private static string? Existing(string path) => File.Exists(path) ? path : null;
+
+    private static string? ExistingDirectory(string path) => Directory.Exists(path) ? path : null;
 }

@@ -149,7 +149,8 @@ public sealed partial class CloudBuildTest
 
         var commands = string.Join("\n", Regex.Matches(deploy, "```sh\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value));
 
-        Assert.Single(Regex.Matches(commands, "gcloud builds submit --config cloudbuild.yaml"));
+        Assert.Single(Regex.Matches(commands, "deploy/submit.sh"));
+        Assert.Contains("gcloud builds submit --config cloudbuild.yaml", Repository.Read("deploy/submit.sh"), StringComparison.Ordinal);
         Assert.DoesNotContain("gcloud run deploy", commands);
         Assert.DoesNotContain("gcloud eventarc triggers create", commands);
     }
