@@ -191,6 +191,16 @@ public sealed class DeployRehearsalTest(DeployRehearsalFixture rehearsal) : ICla
         Assert.Contains(rehearsal.Fake.BuildLog.Trim(), submit.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>What bq sends is judged by BigQuery's own discovery document, as every fake BigQuery judges it.</summary>
+    [SkippableFact]
+    public void BqRequests_PassBigQuerysDiscoveryDocument()
+    {
+        GoogleCloudSdk.RequireBigQueryDiscovery();
+        var bq = rehearsal.Fake.Calls.Where(c => c.Api == "bigquery" && c.Operation != "bigquery.discovery").ToList();
+        Assert.Contains(bq, c => c.Operation == "bigquery.jobs.insert");
+        Assert.DoesNotContain(bq, c => c.Operation == CloudApiFake.BigQueryRefused);
+    }
+
     [SkippableFact]
     public void NothingLeavesLoopback()
     {

@@ -19,6 +19,9 @@ namespace Pipeline.Tests.Fixtures.CloudApis;
 /// </summary>
 public sealed class CloudApiFake : IAsyncDisposable
 {
+    /// <summary>The operation recorded for a BigQuery call that BigQuery's discovery document refused.</summary>
+    public const string BigQueryRefused = "bigquery.refusedByDiscovery";
+
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ApiCall> _calls = new();
     private readonly ConcurrentQueue<string> _escapes = new();

@@ -1,10 +1,14 @@
+using System.Text;
 using System.Text.Json.Nodes;
+using Pipeline.Tests.Fixtures.Discovery;
 
 namespace Pipeline.Tests.Fixtures.CloudApis;
 
 /// <summary>
 /// BigQuery v2 as <c>bq</c> calls it: the discovery document (the SDK's own file), datasets (get, insert, IAM), and
-/// query jobs, done at once; the SQL of each query job is kept (<see cref="CloudState"/> "bigquery jobs/…").
+/// query jobs, done at once; the SQL of each query job is kept (<see cref="CloudState"/> "bigquery jobs/…"). Every
+/// request is first judged by that same discovery document (<see cref="BigQueryDiscovery"/>), as the other fakes of
+/// BigQuery judge theirs: one BigQuery would refuse gets Google's answer and is marked <see cref="CloudApiFake.BigQueryRefused"/>.
 /// </summary>
 internal sealed class BigQueryApi(string? discoveryPath) : ICloudApi
 {
@@ -16,6 +20,11 @@ internal sealed class BigQueryApi(string? discoveryPath) : ICloudApi
         {
             r.Enter("bigquery.discovery");
             return discoveryPath is null ? ApiAnswer.NotFound("discovery") : new ApiAnswer(200, null, File.ReadAllText(discoveryPath));
+        }
+        if (Judged(r.Call) is { } refusal)
+        {
+            r.Call.Operation = CloudApiFake.BigQueryRefused;
+            return refusal;
         }
         const string Project = "(/bigquery)?/v2/projects/(?<p>[^/]+)";
         if (r.Is("GET", Project + "/datasets/(?<d>[^/:]+)"))
@@ -74,5 +83,13 @@ internal sealed class BigQueryApi(string? discoveryPath) : ICloudApi
             return r.Enter("bigquery.tables.list") ?? ApiAnswer.Ok(new JsonObject { ["tables"] = new JsonArray() });
         }
         return null;
+    }
+
+    /// <summary>Google's answer to a request BigQuery's API description refuses; null for one it takes (or without the SDK).</summary>
+    private static ApiAnswer? Judged(ApiCall call)
+    {
+        var query = string.Join("&", call.Query.Select(q => Uri.EscapeDataString(q.Key) + "=" + Uri.EscapeDataString(q.Value)));
+        var verdict = BigQueryDiscovery.Sdk?.Check(call.Method, call.Path, query, "application/json", Encoding.UTF8.GetBytes(call.RawBody));
+        return verdict is { Accepted: false } ? new ApiAnswer(verdict.Status, null, verdict.ErrorBody) : null;
     }
 }
