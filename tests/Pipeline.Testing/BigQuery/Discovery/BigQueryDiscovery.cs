@@ -25,6 +25,9 @@ public sealed class BigQueryDiscovery
 {
     private const string SessionParameter = "upload_id";
     private static readonly Lazy<BigQueryDiscovery?> s_sdk = new(() => GoogleCloudSdk.BigQueryDiscoveryPath is { } path ? Load(path) : null);
+    private static readonly Lazy<BigQueryDiscovery?> s_sdkIamPolicy = new(() =>
+        GoogleCloudSdk.BigQueryDiscoveryPath is { } path && Path.Combine(Path.GetDirectoryName(path)!, "iam-policy.json") is var iam && File.Exists(iam)
+            ? Load(iam) : null);
 
     private readonly DiscoveryValues _values;
 
@@ -50,6 +53,13 @@ public sealed class BigQueryDiscovery
                 $"{GoogleCloudSdk.RequireVariable}=1 and bq's discovery document (platform/bq/discovery_next/bigquery.json in the Google Cloud SDK) is missing: "
                 + "the fake BigQuery cannot check requests against it")
             : null;
+
+    /// <summary>
+    /// The second document bq ships (<c>iam-policy.json</c>), which describes the methods bq calls for a dataset's IAM
+    /// policy (<c>datasets/…:getIamPolicy</c>, <c>:setIamPolicy</c>), absent from the first; null where the SDK is missing.
+    /// Its paths have no leading slash: judge <c>bigquery/v2/…</c>.
+    /// </summary>
+    public static BigQueryDiscovery? SdkIamPolicy => s_sdkIamPolicy.Value;
 
     /// <summary>The document's revision (e.g. <c>20250528</c>).</summary>
     public string Revision { get; }

@@ -89,7 +89,16 @@ internal sealed class BigQueryApi(string? discoveryPath) : ICloudApi
     private static ApiAnswer? Judged(ApiCall call)
     {
         var query = string.Join("&", call.Query.Select(q => Uri.EscapeDataString(q.Key) + "=" + Uri.EscapeDataString(q.Value)));
-        var verdict = BigQueryDiscovery.Sdk?.Check(call.Method, call.Path, query, "application/json", Encoding.UTF8.GetBytes(call.RawBody));
+        // The fake serves each API under its name (/bigquery/…); BigQuery's own path starts at its service path.
+        var start = call.Path.IndexOf("/bigquery/v2/", StringComparison.Ordinal);
+        var path = start < 0 ? call.Path : call.Path[start..];
+        var body = Encoding.UTF8.GetBytes(call.RawBody);
+        var verdict = BigQueryDiscovery.Sdk?.Check(call.Method, path, query, "application/json", body);
+        // bq adds a dataset's IAM methods from its second document.
+        if (verdict is { Accepted: false, MethodId: null } && BigQueryDiscovery.SdkIamPolicy is { } iam)
+        {
+            verdict = iam.Check(call.Method, path.TrimStart('/'), query, "application/json", body);
+        }
         return verdict is { Accepted: false } ? new ApiAnswer(verdict.Status, null, verdict.ErrorBody) : null;
     }
 }
