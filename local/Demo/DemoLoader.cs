@@ -9,9 +9,10 @@ namespace Pipeline.Local.Demo;
 /// <summary>
 /// <c>--demo</c>: writes the <see cref="DemoDataset"/> as two CSV dumps into the local bucket (once) and loads
 /// them before the stack starts, exactly as BackfillCsv would, so the seed's URL answers at once. The bucket
-/// watcher later sees the same generations and skips them.
+/// watcher later sees the same generations and does not announce them. A restart with <c>--demo</c> finds both
+/// generations in the load_log and loads nothing, adding no row (as the watcher adds none at a restart).
 /// </summary>
-public sealed class DemoLoader(CsvBackfill backfill, LocalOptions options, ILogger<DemoLoader> logger)
+public sealed class DemoLoader(CsvBackfill backfill, IWarehouseInspection inspection, LocalOptions options, ILogger<DemoLoader> logger)
 {
     /// <summary>The content-meta dump's object name in the local bucket.</summary>
     public const string ContentObject = "content_meta/demo-content-meta.csv";
@@ -20,8 +21,8 @@ public sealed class DemoLoader(CsvBackfill backfill, LocalOptions options, ILogg
     public const string InteractionObject = "user_interaction/demo-user-interaction.csv";
 
     /// <summary>
-    /// Writes each dump unless it is already there, then loads it through the backfill (<see cref="CsvBackfill"/>); a dump loaded
-    /// before is skipped by its generation.
+    /// Writes each dump unless it is already there, then loads it through the backfill (<see cref="CsvBackfill"/>) unless
+    /// the load_log already has a row for its generation (a restart): then nothing is loaded nor recorded.
     /// </summary>
     public async Task LoadAsync(DemoDataset dataset, CancellationToken cancellationToken)
     {
@@ -57,7 +58,14 @@ public sealed class DemoLoader(CsvBackfill backfill, LocalOptions options, ILogg
             File.Move(partial, path);
         }
         var generation = (File.GetLastWriteTimeUtc(path) - DateTime.UnixEpoch).Ticks / 10;
-        var outcome = await backfill.LoadAsync(CsvLoad.ForObject(LocalBucketWatcher.BucketName, objectName, generation, target), cancellationToken);
+        var load = CsvLoad.ForObject(LocalBucketWatcher.BucketName, objectName, generation, target);
+        var generationText = generation.ToString(CultureInfo.InvariantCulture);
+        if ((await inspection.ReadLoadLogAsync(cancellationToken)).Any(e => e.Object == load.ObjectUri && e.Generation == generationText))
+        {
+            logger.LogInformation("Demo dump {Object}: loaded before (generation {Generation}), nothing to do", objectName, generationText);
+            return;
+        }
+        var outcome = await backfill.LoadAsync(load, cancellationToken);
         logger.LogInformation("Demo dump {Object}: {Status}, {Rows} rows", objectName, outcome.Status,
             outcome.RowsLoaded.ToString(CultureInfo.InvariantCulture));
     }

@@ -1,12 +1,13 @@
 using System.Globalization;
 using Pipeline.Domain;
+using Pipeline.Domain.Rows;
 
 namespace Pipeline.Local.Inspection;
 
 /// <summary>
 /// <c>GET /local/errors?source=&amp;since=&amp;until=&amp;limit=</c>: the records the functions refused, newest first,
 /// with their payload and reason — what a user would query <c>ingest_errors</c> for on BigQuery. <c>source</c> is a
-/// function (IngestInteraction, IngestContent, BackfillCsv); <c>since</c> and <c>until</c> are ISO-8601 UTC times or
+/// function (IngestInteraction, IngestContent, BackfillCsv; any other is 400 naming these); <c>since</c> and <c>until</c> are ISO-8601 UTC times or
 /// dates; <c>limit</c> defaults to 100, at most 10 000. A bad parameter gets 400 naming it.
 /// </summary>
 public static class DeadLettersEndpoint
@@ -38,8 +39,19 @@ public static class DeadLettersEndpoint
         {
             return Results.Json(new { error = $"limit: must be a whole number from 1 to {MaxLimit}, got '{text}'" }, statusCode: 400);
         }
-        var source = query["source"].ToString() is { Length: > 0 } name ? name : null;
-        return Results.Json(await warehouse.ReadDeadLettersAsync(source, since, until, limit, cancellationToken), InspectionJson.SnakeCase);
+        string? source = null;
+        if (query["source"].ToString() is { Length: > 0 } name)
+        {
+            // An unknown source would match nothing and read as "no errors": refused, naming the ones there are.
+            source = DeadLetterSources.All.FirstOrDefault(s => string.Equals(s, name, StringComparison.OrdinalIgnoreCase));
+            if (source is null)
+            {
+                return Results.Json(new { error = $"source: must be one of {string.Join(", ", DeadLetterSources.All)}, got '{name}'" },
+                    InspectionJson.SnakeCase, statusCode: 400);
+            }
+        }
+        var rows = await warehouse.ReadDeadLettersAsync(source, since, until, limit, cancellationToken);
+        return Results.Json(rows.Select(DeadLetterView.Of), InspectionJson.SnakeCase);
     }
 
     private static bool TryTime(string? text, string name, out DateTime? value, out string error)

@@ -14,4 +14,7 @@ public static class DeadLetterSources
 
     /// <summary>Rows of a backfilled CSV object, and storage events that cannot be read.</summary>
     public const string BackfillCsv = "BackfillCsv";
+
+    /// <summary>Every source, as <c>/local/errors?source=</c> accepts them.</summary>
+    public static IReadOnlyList<string> All { get; } = [IngestInteraction, IngestContent, BackfillCsv];
 }

@@ -23,4 +23,35 @@ public sealed class DemoTest
         Assert.Equal(["gs://local-bucket/content_meta/demo-content-meta.csv", "loaded"], loads[0][..2]);
         Assert.Equal(["gs://local-bucket/user_interaction/demo-user-interaction.csv", "loaded", (long)DemoDataset.InteractionCount], loads[1]);
     }
+
+    [Fact]
+    public async Task DemoRestart_AddsNoLoadLogRows()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "pipeline-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var first = await LocalStackHost.StartAsync(dataDir: dataDir))
+            {
+                await first.Services.GetRequiredService<DemoLoader>().LoadAsync(new DemoDataset(), default);
+            }
+            await using var second = await LocalStackHost.StartAsync(dataDir: dataDir);
+            var before = await second.QueryAsync("SELECT count(*) FROM load_log");
+
+            await second.Services.GetRequiredService<DemoLoader>().LoadAsync(new DemoDataset(), default);
+
+            Assert.Equal(before, await second.QueryAsync("SELECT count(*) FROM load_log"));
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void DemoReaders_AreAsManyAsTheReadmeSays()
+    {
+        var readers = new DemoDataset().Interactions().Select(i => i.UserId).Distinct().Count();
+
+        Assert.Contains($" {readers} readers", Repository.Read("README.md"));
+    }
 }
