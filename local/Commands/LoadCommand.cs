@@ -28,7 +28,7 @@ public static class LoadCommand
 {
     /// <summary>
     /// Runs the load and prints its outcome. Exit code 0 when the file is loaded or skipped, 1 when it fails or the
-    /// warehouse is held by another process, <see cref="LocalCommandLine.UsageError"/> when the file is gone.
+    /// warehouse is held by another process, <see cref="LocalCommandLine.UsageError"/> when the file is gone or its name is no dump's (not <c>.csv</c> or <c>.csv.gz</c>).
     /// </summary>
     public static async Task<int> RunAsync(LoadRequest request, CancellationToken cancellationToken)
     {
@@ -41,6 +41,12 @@ public static class LoadCommand
         var options = new LocalOptions(DataDir: request.DataDir);
         var backfill = BackfillOptions.From(new ConfigurationBuilder().AddEnvironmentVariables().Build());
         var name = (request.Target == RecordKind.Interaction ? backfill.InteractionPrefix : backfill.ContentPrefix) + Path.GetFileName(path);
+        if (backfill.WhyIgnored(name) is { } ignored)
+        {
+            // BackfillCsv would never load this object: it is refused here rather than loaded once and listed ignored.
+            AnsiConsole.MarkupLineInterpolated($"[red]{path} would be the object {name}, which BackfillCsv does not load: {ignored}.[/]");
+            return LocalCommandLine.UsageError;
+        }
         var bucket = new BucketStore(options, TimeProvider.System);
         var (stored, created) = await bucket.PutFileAsync(name, path, cancellationToken);
         var objectUri = $"gs://{LocalBucketWatcher.BucketName}/{name}";

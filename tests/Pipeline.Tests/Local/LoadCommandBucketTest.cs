@@ -45,4 +45,18 @@ public sealed class LoadCommandBucketTest : IDisposable
         Assert.Single(loads.Select(l => l.GetProperty("generation").GetString()).Distinct());
         Assert.Equal(2, (await stack.InteractionsAsync()).Count);
     }
+
+    [Fact]
+    public async Task LoadOfAFileNamedNoDump_IsRefusedAndLeavesTheBucketAlone()
+    {
+        var dataDir = Path.Combine(_root, "data");
+        var dump = Path.Combine(_root, "dump.txt");
+        Directory.CreateDirectory(_root);
+        await File.WriteAllTextAsync(dump, "user_id,content_id,read_percent,updated_at\n7,12,95,2022-03-27\n");
+
+        var code = await LoadCommand.RunAsync(new LoadRequest(new FileInfo(dump), RecordKind.Interaction, dataDir, MaxBadRows: 1000), CancellationToken.None);
+
+        Assert.Equal(LocalCommandLine.UsageError, code);
+        Assert.False(File.Exists(Path.Combine(dataDir, "bucket", "user_interaction", "dump.txt")));
+    }
 }
