@@ -48,6 +48,7 @@ public static class LocalStack
         {
             services.AddDuckDbWarehouse(new DuckDbOptions(options.DatabasePath) { BucketDirectory = options.BucketDir });
             services.AddSingleton(new AnnounceOptions());
+            services.AddSingleton<IgnoredObjects>();
             services.AddSingleton<LocalBucketWatcher>();
             services.AddHostedService(provider => provider.GetRequiredService<LocalBucketWatcher>());
             services.AddStorageJsonApi();
@@ -90,7 +91,9 @@ public static class LocalStack
             services.GetService<IWarehouseInspection>() is not { } inspection
                 ? Results.Json(new { error = "the load log is in BigQuery: query the load_log table" }, statusCode: 404)
                 // The load_log's own column names: the same naming policy that names the tables' columns.
-                : Results.Json(await inspection.ReadLoadLogAsync(cancellationToken), Inspection.InspectionJson.SnakeCase));
+                // Then the bucket's objects BackfillCsv does not load, as "ignored" rows saying why and where they belong.
+                : Results.Json((await inspection.ReadLoadLogAsync(cancellationToken))
+                    .Concat(services.GetService<IgnoredObjects>()?.All() ?? []), Inspection.InspectionJson.SnakeCase));
         var functions = app.Services.GetRequiredService<LocalFunctions>();
         app.Map("/user_content", branch => branch.Run(functions.ByName["UserContent"]));
         foreach (var (name, function) in functions.ByName)

@@ -53,8 +53,8 @@ public sealed class BackfillCsvFunction(
         }
         if (options.TargetOf(name) is not { } target)
         {
-            logger.LogInformation("Ignored gs://{Bucket}/{Object}: not a .csv or .csv.gz under {InteractionPrefix} or {ContentPrefix}",
-                bucket, name, options.InteractionPrefix, options.ContentPrefix);
+            // Acknowledged: a redelivery would not change the name. The local stack lists it in /local/loads by the same rule.
+            logger.LogWarning("Ignored gs://{Bucket}/{Object}#{Generation}: {Reason}", bucket, name, generation, options.WhyIgnored(name));
             return;
         }
         var load = CsvLoad.ForObject(bucket, name, generation, target, options.MaxBadRows) with

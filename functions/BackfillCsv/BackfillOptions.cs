@@ -68,15 +68,77 @@ public sealed record BackfillOptions(
         var text => throw new InvalidOperationException($"{name} must be an integer ≥ 1, got '{text}'."),
     };
 
-    /// <summary>The table an object feeds, or null when it is not a dump this function loads.</summary>
-    public RecordKind? TargetOf(string objectName)
+    /// <summary>The table an object feeds, or null when it is not a dump this function loads (<see cref="WhyIgnored"/> says why).</summary>
+    public RecordKind? TargetOf(string objectName) =>
+        !IsDumpName(objectName) ? null
+        : objectName.StartsWith(InteractionPrefix, StringComparison.Ordinal) ? RecordKind.Interaction
+        : objectName.StartsWith(ContentPrefix, StringComparison.Ordinal) ? RecordKind.ContentMeta
+        : null;
+
+    /// <summary>
+    /// Why an object is not loaded and the name it would need, e.g. <c>not under user_interaction/ or content_meta/:
+    /// move it to user_interaction/typo.csv</c>; null when <see cref="TargetOf"/> loads it. A near miss of a prefix
+    /// (<c>user_interactions/</c>, <c>User_Interaction/</c>) is moved to that prefix, any other place to both.
+    /// </summary>
+    public string? WhyIgnored(string objectName)
     {
-        if (!objectName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !objectName.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase))
+        if (TargetOf(objectName) is not null)
         {
             return null;
         }
-        return objectName.StartsWith(InteractionPrefix, StringComparison.Ordinal) ? RecordKind.Interaction
-            : objectName.StartsWith(ContentPrefix, StringComparison.Ordinal) ? RecordKind.ContentMeta
-            : null;
+        var problems = new List<string>();
+        var renamed = IsDumpName(objectName) ? objectName : DumpNameOf(objectName);
+        if (renamed != objectName)
+        {
+            problems.Add("not a .csv or .csv.gz");
+        }
+        if (renamed.StartsWith(InteractionPrefix, StringComparison.Ordinal) || renamed.StartsWith(ContentPrefix, StringComparison.Ordinal))
+        {
+            return $"{problems[0]}: rename it to {renamed}";
+        }
+        problems.Add($"not under {InteractionPrefix} or {ContentPrefix}");
+        var slash = renamed.IndexOf('/', StringComparison.Ordinal);
+        var (folder, rest) = slash < 0 ? ("", renamed) : (renamed[..(slash + 1)], renamed[(slash + 1)..]);
+        var closest = new[] { InteractionPrefix, ContentPrefix }
+            .Select(prefix => (Prefix: prefix, Distance: EditDistance(folder.ToLowerInvariant(), prefix.ToLowerInvariant())))
+            .MinBy(c => c.Distance);
+        return folder.Length > 0 && closest.Distance <= Math.Max(2, closest.Prefix.Length / 4)
+            ? $"{string.Join(" and ", problems)} ({folder} is not {closest.Prefix}): move it to {closest.Prefix}{rest}"
+            : $"{string.Join(" and ", problems)}: move it to {InteractionPrefix}{rest} or {ContentPrefix}{rest}";
+    }
+
+    private static bool IsDumpName(string name) =>
+        name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The name with a dump's extension: <c>reads</c> → <c>reads.csv</c>, <c>reads.txt</c> → <c>reads.csv</c>, <c>reads.gz</c> → <c>reads.csv.gz</c>.</summary>
+    private static string DumpNameOf(string name)
+    {
+        var slash = name.LastIndexOf('/') + 1;
+        var dot = name.LastIndexOf('.');
+        if (dot <= slash)
+        {
+            return name + ".csv";
+        }
+        var stem = name[..dot];
+        return IsDumpName(stem) ? stem
+            : name[dot..].Equals(".gz", StringComparison.OrdinalIgnoreCase) ? stem + ".csv.gz"
+            : stem + ".csv";
+    }
+
+    /// <summary>Levenshtein distance: the single-character edits that turn one into the other.</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+            previous = current;
+        }
+        return previous[b.Length];
     }
 }

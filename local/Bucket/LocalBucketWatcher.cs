@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Pipeline.Domain;
 using Pipeline.EventarcRequests;
 using Pipeline.Events.Protobuf.Cloud.Storage.V1;
+using Pipeline.Functions.BackfillCsv;
 using Pipeline.Local.Storage;
 
 namespace Pipeline.Local.Bucket;
@@ -18,11 +19,12 @@ namespace Pipeline.Local.Bucket;
 /// here, and none is refused for lack of room. A delivery that is not acknowledged is retried with back-off,
 /// <see cref="AnnounceOptions.MaxAttempts"/> times in all; then the watcher gives
 /// up on that version and logs an error naming it, its last answer and what to do (until the file changes or the
-/// stack restarts, it is not announced again).
+/// stack restarts, it is not announced again). An object BackfillCsv does not load is still announced, as Eventarc
+/// does, and listed in <see cref="IgnoredObjects"/> with the reason and the name it would need.
 /// </summary>
 public sealed class LocalBucketWatcher(
-    BucketStore bucket, FunctionInvoker invoker, IWarehouseInspection inspection, AnnounceOptions announce, TimeProvider clock,
-    ILogger<LocalBucketWatcher> logger)
+    BucketStore bucket, FunctionInvoker invoker, IWarehouseInspection inspection, AnnounceOptions announce, BackfillOptions backfill,
+    IgnoredObjects ignored, TimeProvider clock, ILogger<LocalBucketWatcher> logger)
     : BackgroundService
 {
     /// <summary>The bucket the events name: objects are <c>gs://local-bucket/&lt;path under the bucket directory&gt;</c>.</summary>
@@ -131,6 +133,7 @@ public sealed class LocalBucketWatcher(
             if (!_objects.TryGetValue(uploaded.Name, out var known) || known.Object?.Generation != uploaded.Generation)
             {
                 _objects[uploaded.Name] = new ObjectState(uploaded.File, uploaded, Delivered: false, Failures: 0, NextAttempt: now);
+                NoteIfIgnored(uploaded);
             }
         }
         var present = new HashSet<string>(StringComparer.Ordinal);
@@ -163,6 +166,7 @@ public sealed class LocalBucketWatcher(
                 {
                     logger.LogDebug("Not announcing {Object}#{Generation}: the load_log has it", ObjectUri(name), described.Generation);
                 }
+                NoteIfIgnored(described);
                 _objects[name] = state = state with { Object = described, Delivered = logged };
                 if (logged)
                 {
@@ -175,6 +179,20 @@ public sealed class LocalBucketWatcher(
         foreach (var gone in _objects.Keys.Where(name => !present.Contains(name)).ToList())
         {
             _objects.Remove(gone);
+            ignored.Remove(gone);
+        }
+    }
+
+    /// <summary>Lists a version BackfillCsv does not load in <see cref="IgnoredObjects"/>, and forgets one it loads.</summary>
+    private void NoteIfIgnored(StoredObject version)
+    {
+        if (backfill.WhyIgnored(version.Name) is { } reason)
+        {
+            ignored.Add(version.Name, version.Generation, reason, version.TimeCreated);
+        }
+        else
+        {
+            ignored.Remove(version.Name);
         }
     }
 

@@ -144,8 +144,8 @@ public static class LocalCommandLine
             }
         });
 
-        var command = new Command("load", "Load one CSV dump straight into the local DuckDB warehouse, with a progress bar, by the same rules " +
-            "and exactly-once bookkeeping as BackfillCsv. The stack must not be running (DuckDB allows one process per file).")
+        var command = new Command("load", "Copy one CSV dump into the local bucket (user_interaction/<file name> or content_meta/<file name>) and load " +
+            "that object into the local DuckDB warehouse, with a progress bar, by the same rules and exactly-once bookkeeping as BackfillCsv. The stack must not be running (DuckDB allows one process per file).")
         {
             file, table, dataDir, maxBadRows,
         };

@@ -10,7 +10,8 @@ namespace Pipeline.Local.Storage;
 /// (<c>&lt;sha-256 of the name&gt;.json</c>: generation, metageneration, content type, MD5, CRC32C, creation time, and the
 /// file's length and modification time it describes), so an object's generation survives restarts. A file without a
 /// record (dropped into the directory) gets one when first seen, its generation its modification time in µs; a file
-/// whose length or modification time changed is a new version and gets a new record. Uploads are staged in
+/// whose bytes changed (length, MD5 or CRC32C) is a new version and gets a new record, while one written again with
+/// the same bytes keeps its generation (an upload through the API is always a new generation, as in Cloud Storage). Uploads are staged in
 /// <c>&lt;data-dir&gt;/bucket-uploads/</c> and moved into place whole, after their record is written.
 /// </summary>
 public sealed class BucketStore
@@ -112,6 +113,13 @@ public sealed class BucketStore
             {
                 return previous;
             }
+            if (previous is not null && previous.Size == seen.Length && previous.Md5Hash == hashes.Md5Hash && previous.Crc32c == hashes.Crc32c)
+            {
+                // The same bytes written again (a copy after a `load`, a touch): the same version, by its generation.
+                var same = previous with { File = seen };
+                WriteRecord(same);
+                return same;
+            }
             var generation = GenerationOf(seen, previous);
             var stored = new StoredObject(name, generation, 1, seen.Length, ObjectNames.GuessContentType(name),
                 hashes.Md5Hash, hashes.Crc32c, new DateTimeOffset(seen.ModifiedUtc, TimeSpan.Zero), null, seen);
@@ -202,6 +210,31 @@ public sealed class BucketStore
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Copies the local file <paramref name="source"/> in as the object <paramref name="name"/>, as an upload would (staged,
+    /// hashed, a new generation, moved into place whole), unless the object already holds the same bytes (length, MD5
+    /// and CRC32C): then it is left as it is, at its generation. Returns the object's version and whether it is new.
+    /// </summary>
+    public async Task<(StoredObject Object, bool Created)> PutFileAsync(string name, string source, CancellationToken cancellationToken)
+    {
+        var hashes = await ObjectHashes.OfFileAsync(source, cancellationToken);
+        if (await DescribeAsync(name, cancellationToken) is { } current
+            && current.Size == new FileInfo(source).Length && current.Md5Hash == hashes.Md5Hash && current.Crc32c == hashes.Crc32c)
+        {
+            return (current, false);
+        }
+        var staged = NewStagingPath();
+        try
+        {
+            File.Copy(source, staged);
+            return (await CommitAsync(staged, new ObjectUpload(name, ObjectNames.GuessContentType(name), null, null, hashes.Md5Hash, hashes.Crc32c), cancellationToken), true);
+        }
+        finally
+        {
+            File.Delete(staged);
         }
     }
 

@@ -134,15 +134,21 @@ public static class CsvRecords
         }
     }
 
-    /// <summary>Finds each field's column in the header: trimmed, case-insensitive, by name then alias; an optional field may be absent (-1).</summary>
+    /// <summary>
+    /// Finds each field's column in the header: trimmed, case-insensitive, by name then alias; an optional field may be
+    /// absent (-1). Every required column that is missing is named in one message, with the header's columns the shape
+    /// does not know (often the same column misspelt), so one fix mends the header.
+    /// </summary>
     private static int[] ResolveColumns(IReadOnlyList<string> header, IReadOnlyList<RecordField> fields)
     {
+        var names = header.Select(h => h.Trim().TrimStart('\uFEFF')).ToList();
         var positions = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        for (var i = header.Count - 1; i >= 0; i--)
+        for (var i = names.Count - 1; i >= 0; i--)
         {
-            positions[header[i].Trim().TrimStart('\uFEFF')] = i;
+            positions[names[i]] = i;
         }
         var columns = new int[fields.Count];
+        var missing = new List<string>();
         for (var i = 0; i < fields.Count; i++)
         {
             var field = fields[i];
@@ -151,11 +157,28 @@ public static class CsvRecords
                 : -1;
             if (columns[i] < 0 && !field.Optional)
             {
-                var also = field.Alias is null ? "" : $" (or {field.Alias})";
-                throw new CsvFileException($"missing required column '{field.Name}'{also}; the header has: {string.Join(", ", header)}");
+                missing.Add(field.Alias is null ? $"'{field.Name}'" : $"'{field.Name}' (or '{field.Alias}')");
             }
         }
+        if (missing.Count > 0)
+        {
+            throw new CsvFileException(MissingColumnsMessage(missing, names, fields));
+        }
         return columns;
+    }
+
+    /// <summary>
+    /// <c>missing required columns 'a', 'b'; unknown columns: 'x'; the header must name: a, b, c[, d (optional)]; it has: …</c>
+    /// (one column: <c>missing required column 'a'</c>; the unknown part only when there are any).
+    /// </summary>
+    private static string MissingColumnsMessage(List<string> missing, List<string> header, IReadOnlyList<RecordField> fields)
+    {
+        var known = new HashSet<string>(fields.Select(f => f.Name).Concat(fields.Where(f => f.Alias is not null).Select(f => f.Alias!)), StringComparer.OrdinalIgnoreCase);
+        var unknown = header.Where(h => !known.Contains(h)).Select(h => $"'{h}'").ToList();
+        var wanted = string.Join(", ", fields.Select(f => f.Name + (f.Alias is null ? "" : $" (or {f.Alias})") + (f.Optional ? " (optional)" : "")));
+        return $"missing required column{(missing.Count == 1 ? "" : "s")} {string.Join(", ", missing)}"
+            + (unknown.Count == 0 ? "" : $"; unknown column{(unknown.Count == 1 ? "" : "s")}: {string.Join(", ", unknown)}")
+            + $"; the header must name: {wanted}; it has: {string.Join(", ", header)}";
     }
 
     /// <summary>

@@ -184,6 +184,18 @@ public abstract class WarehouseConformance : IAsyncLifetime
         Assert.Equal(2, (await LoadLogAsync()).Count(l => l.Status == "failed"));
     }
 
+    [Fact]
+    public async Task Backfill_HeaderMissingSeveralColumns_NamesThemAllInOneMessage()
+    {
+        await PutAsync("user_interaction/h.csv", 6, "user,pratilipi_id,percent\n7,12,95\n");
+
+        var outcome = await LoadAsync("user_interaction/h.csv", 6);
+
+        Assert.Equal(LoadOutcome.Failed(
+            "missing required columns 'user_id', 'read_percent', 'updated_at'; unknown columns: 'user', 'percent'; "
+            + "the header must name: user_id, content_id (or pratilipi_id), read_percent, updated_at; it has: user, pratilipi_id, percent"), outcome);
+    }
+
     [Theory]
     [InlineData("truncated")]
     [InlineData("crc")]

@@ -76,7 +76,8 @@ public sealed class ObjectSourceTest : IAsyncLifetime
         var outcome = await LoadAsync("user_interaction/b.csv", 5);
 
         Assert.Equal(LoadStatus.Failed, outcome.Status);
-        Assert.StartsWith("missing required column 'content_id'", outcome.Error);
+        Assert.Equal("missing required columns 'content_id' (or 'pratilipi_id'), 'updated_at'; "
+            + "the header must name: user_id, content_id (or pratilipi_id), read_percent, updated_at; it has: user_id, read_percent", outcome.Error);
     }
 
     [Fact]
