@@ -20,6 +20,16 @@ public sealed class LocalStartTest : IDisposable
     }
 
     [Fact]
+    public void DotnetRunOfLocal_ShowsItsBuildOneLineAProject()
+    {
+        // dotnet run builds at quiet verbosity; the response file beside the project (read when a build starts there)
+        // raises the console to minimal, where each project's "X -> path" line and the announcement below show.
+        Assert.Equal("-clp:verbosity=minimal", Fixtures.Repository.Read("local/Directory.Build.rsp").Trim());
+        Assert.Matches("<Message Importance=\"high\" Text=\"Building the local stack, one line a project",
+            Fixtures.Repository.Read("local/Pipeline.Local.csproj"));
+    }
+
+    [Fact]
     public async Task PortInUse_RefusedInOneLineNamingThePortAndTheOption()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
