@@ -12,6 +12,10 @@ static async Task<int> ServeAsync(LocalOptions options, CancellationToken cancel
     {
         return await CannotStartAsync(PortsInUse.Problem(taken, takenPort));
     }
+    if (await DataDirInUse.ProblemAsync(options, cancellationToken) is { } held)
+    {
+        return await CannotStartAsync(held);
+    }
     WebApplicationBuilder builder;
     try
     {

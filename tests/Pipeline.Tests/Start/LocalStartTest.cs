@@ -44,6 +44,24 @@ public sealed class LocalStartTest : IDisposable
     }
 
     [Fact]
+    public async Task SecondStackOnTheSameDataDir_RefusedInOneLineNamingTheFix()
+    {
+        using var first = BuiltProgram.Start("pipeline-local", ["--port", "0", "--pubsub-port", "0", "--data-dir", _dataDir]);
+        var root = (await first.WaitForLineAsync(@"Local stack on (http://127\.0\.0\.1:[0-9]+)", TimeSpan.FromSeconds(30))).Groups[1].Value;
+        using var client = new HttpClient { BaseAddress = new Uri(root) };
+        // /healthz queries the warehouse: the first stack holds the file from then on.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+
+        var (exit, output, error) = await BuiltProgram.RunAsync("pipeline-local", ["--port", "0", "--pubsub-port", "0", "--data-dir", _dataDir]);
+
+        Assert.Equal(1, exit);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.StartsWith($"pipeline-local cannot start: the warehouse {Path.Combine(_dataDir, "warehouse.duckdb")} is open in another process", error);
+        Assert.Contains("--data-dir", error);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
     public async Task BigQueryWithoutItsVariables_RefusedInOneLineNamingThem()
     {
         var (exit, output, error) = await BuiltProgram.RunAsync("pipeline-local", ["--warehouse", "bigquery", "--port", "0", "--pubsub-port", "0", "--data-dir", _dataDir],
