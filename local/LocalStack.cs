@@ -29,6 +29,8 @@ public static class LocalStack
         var builder = WebApplication.CreateSlimBuilder();
         var pubSubListener = new PubSubListener();
         builder.Logging.AddFunctionConsole(deployed: false);
+        // The stack says where it listens itself (StackAnnouncement), first; the host's own lines would come before it.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -38,6 +40,7 @@ public static class LocalStack
         });
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddHostedService<StackAnnouncement>();
         services.AddSingleton(TimeProvider.System);
         if (options.OnBigQuery)
         {
@@ -50,7 +53,7 @@ public static class LocalStack
             services.AddSingleton(new AnnounceOptions());
             services.AddSingleton<IgnoredObjects>();
             services.AddSingleton<LocalBucketWatcher>();
-            services.AddHostedService(provider => provider.GetRequiredService<LocalBucketWatcher>());
+            services.AddHostedService(provider => new StartedAfterServer<LocalBucketWatcher>(provider.GetRequiredService<LocalBucketWatcher>()));
             services.AddStorageJsonApi();
         }
         services.AddPubSubIngestion();

@@ -40,6 +40,16 @@ public sealed record BackfillOptions(
     /// <summary>The default of <see cref="MaxObjectBytes"/>: 8 GB.</summary>
     public const long DefaultMaxObjectBytes = 8_000_000_000;
 
+    /// <summary>The variables <see cref="From"/> reads, each with what it sets (the program's <c>--help</c> lists them).</summary>
+    public static IReadOnlyList<(string Name, string Description)> Variables { get; } =
+    [
+        ("BACKFILL_INTERACTION_PREFIX", "Objects under it load into user_interaction (default user_interaction/)"),
+        ("BACKFILL_CONTENT_PREFIX", "Objects under it load into content_meta (default content_meta/)"),
+        ("BACKFILL_MAX_BAD_ROWS", $"More bad rows than this and a file fails whole (default {CsvLoad.DefaultMaxBadRows})"),
+        ("BACKFILL_WORK_DEADLINE_SECONDS", $"How long one delivery's load may work (default {DefaultWorkDeadlineSeconds})"),
+        ("BACKFILL_MAX_OBJECT_BYTES", $"The largest object one delivery loads (default {DefaultMaxObjectBytes})"),
+    ];
+
     /// <summary>The work deadline as a span.</summary>
     public TimeSpan WorkDeadline => TimeSpan.FromSeconds(WorkDeadlineSeconds);
 

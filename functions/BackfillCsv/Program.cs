@@ -1,4 +1,5 @@
+using Pipeline.Warehouse.BigQuery;
 using Pipeline.Functions.BackfillCsv;
 using Pipeline.Functions.Hosting;
 
-await FunctionHost.RunAsync<BackfillCsvFunction>(args);
+await FunctionHost.RunAsync<BackfillCsvFunction>(args, [.. BackfillOptions.Variables, .. BigQueryOptions.Variables]);

@@ -1,4 +1,5 @@
+using Pipeline.Warehouse.BigQuery;
 using Pipeline.Functions.Hosting;
 using Pipeline.Functions.IngestContent;
 
-await FunctionHost.RunAsync<IngestContentFunction>(args);
+await FunctionHost.RunAsync<IngestContentFunction>(args, BigQueryOptions.Variables);

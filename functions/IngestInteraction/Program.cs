@@ -1,4 +1,5 @@
+using Pipeline.Warehouse.BigQuery;
 using Pipeline.Functions.Hosting;
 using Pipeline.Functions.IngestInteraction;
 
-await FunctionHost.RunAsync<IngestInteractionFunction>(args);
+await FunctionHost.RunAsync<IngestInteractionFunction>(args, BigQueryOptions.Variables);

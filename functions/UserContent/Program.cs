@@ -1,4 +1,5 @@
+using Pipeline.Warehouse.BigQuery;
 using Pipeline.Functions.Hosting;
 using Pipeline.Functions.UserContent;
 
-await FunctionHost.RunAsync<UserContentFunction>(args);
+await FunctionHost.RunAsync<UserContentFunction>(args, BigQueryOptions.Variables);

@@ -8,7 +8,7 @@ namespace Pipeline.Local.Commands;
 /// <summary>
 /// The command line of the local stack, parsed by System.CommandLine: with no command it serves the stack
 /// (<see cref="LocalOptions"/>), <c>load</c> loads one dump (<see cref="LoadRequest"/>). <c>--help</c> prints the usage
-/// and exits 0; a wrong argument prints the parser's error and a hint to use <c>--help</c>, and exits 2.
+/// and exits 0; a wrong argument prints the parser's errors and a hint to use <c>--help</c> in one line, and exits 2.
 /// </summary>
 public static class LocalCommandLine
 {
@@ -98,13 +98,12 @@ public static class LocalCommandLine
         var result = command.Parse(args);
         if (result.Action is ParseErrorAction)
         {
-            foreach (var problem in result.Errors)
-            {
-                await error.WriteLineAsync(problem.Message);
-            }
+            // One line: every problem the parser found, then where the usage is.
             var program = command.HelpName ?? Name;
             var path = result.CommandResult.Command is RootCommand ? program : $"{program} {result.CommandResult.Command.Name}";
-            await error.WriteLineAsync($"Run '{path} --help' to see the usage.");
+            var problems = string.Join(" ", result.Errors.Select(problem =>
+                System.Text.RegularExpressions.Regex.Replace(problem.Message, @"\s+", " ").Trim().TrimEnd('.') + "."));
+            await error.WriteLineAsync($"{problems} Run '{path} --help' to see the usage.");
             return UsageError;
         }
         // ProcessTerminationTimeout null: Ctrl+C is the host's to handle (a graceful stop closes the warehouse).

@@ -1,11 +1,14 @@
 using Pipeline.Domain;
 using Pipeline.Local.PubSub;
+using Pipeline.Warehouse.BigQuery;
 
 namespace Pipeline.Local.Inspection;
 
 /// <summary>
-/// <c>GET /healthz</c>: 200 when the warehouse answers a query, 503 when it does not; and what was kept aside — the
-/// messages never acknowledged (the dead-letter files) and the records refused (the <c>ingest_errors</c> table).
+/// <c>GET /healthz</c>: 200 when the warehouse answers, 503 with its own error when it does not (DuckDB: a query;
+/// BigQuery: <see cref="BigQueryHealthProbe"/>, <c>datasets.get</c> of the configured dataset); and what was kept
+/// aside — the messages never acknowledged (the dead-letter files) and, on DuckDB, the records refused (the
+/// <c>ingest_errors</c> table).
 /// </summary>
 public static class HealthEndpoint
 {
@@ -16,10 +19,13 @@ public static class HealthEndpoint
     public static async Task<IResult> HandleAsync(IServiceProvider services, UndeliveredMessageStore deadLetters, CancellationToken cancellationToken)
     {
         var kept = (await deadLetters.ListAsync(cancellationToken)).Count;
-        if (services.GetService<IWarehouseInspection>() is not { } warehouse)
+        if (services.GetService<BigQueryHealthProbe>() is { } bigQuery)
         {
-            return Results.Ok(new { status = "ok", warehouse = "bigquery (not probed)", deadLetteredMessages = kept });
+            return await bigQuery.ProblemAsync(cancellationToken) is { } problem
+                ? Results.Json(new { status = "unavailable", warehouse = $"bigquery: {problem}", deadLetteredMessages = kept }, statusCode: 503)
+                : Results.Ok(new { status = "ok", warehouse = $"bigquery: dataset {bigQuery.Dataset} answered", deadLetteredMessages = kept });
         }
+        var warehouse = services.GetRequiredService<IWarehouseInspection>();
         try
         {
             var refused = await warehouse.CountDeadLettersAsync(cancellationToken);

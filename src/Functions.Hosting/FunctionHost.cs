@@ -24,34 +24,61 @@ public static class FunctionHost
     public const int DefaultPort = 8080;
 
     /// <summary>
-    /// Builds and runs the host until the process is asked to stop. Configuration that cannot work (a missing
-    /// variable, say) stops start-up with one line naming it on stderr and exit code 1, not a stack trace.
+    /// Reads the command line (<see cref="FunctionCommandLine"/>), then builds and runs the host until the process is
+    /// asked to stop. <c>--help</c> prints the usage and exits 0; a command line it refuses, configuration that cannot
+    /// work (a missing variable, say) or a port already in use stops start-up with one line naming it on stderr and a
+    /// non-zero exit code (2 for the command line, 1 otherwise), not a stack trace.
     /// </summary>
     /// <typeparam name="TFunction">The function class.</typeparam>
-    /// <param name="args">The command line (<c>--port</c>, and any configuration key as <c>--KEY value</c>).</param>
+    /// <param name="args">The command line (<c>--port</c>, and any of <paramref name="variables"/> as <c>--NAME value</c>).</param>
+    /// <param name="variables">The configuration variables the function reads (environment variables, or <c>--NAME value</c>), with what each sets, for <c>--help</c> and the command line.</param>
     /// <param name="cancellationToken">Stops the host.</param>
-    public static async Task RunAsync<TFunction>(string[] args, CancellationToken cancellationToken = default) where TFunction : class
+    public static async Task RunAsync<TFunction>(string[] args, IReadOnlyList<(string Name, string Description)> variables, CancellationToken cancellationToken = default)
+        where TFunction : class
     {
+        var program = typeof(TFunction).Name.EndsWith("Function", StringComparison.Ordinal) ? typeof(TFunction).Name[..^"Function".Length] : typeof(TFunction).Name;
+        var command = FunctionCommandLine.Parse(program, args, variables);
+        if (command.Help is not null)
+        {
+            await Console.Out.WriteAsync(command.Help);
+            return;
+        }
+        if (command.Error is not null)
+        {
+            await Console.Error.WriteLineAsync(command.Error);
+            Environment.ExitCode = FunctionCommandLine.UsageError;
+            return;
+        }
         WebApplicationBuilder builder;
         IReadOnlyList<FunctionsStartup> startups;
+        IPAddress address;
+        int port;
         try
         {
             startups = FunctionsStartupAttribute.StartupsFor(typeof(TFunction));
             builder = CreateBuilder<TFunction>(args, startups);
+            (address, port) = ListenEndpoint(builder.Configuration);
         }
         catch (InvalidOperationException e)
         {
-            await Console.Error.WriteLineAsync($"{typeof(TFunction).Name} cannot start: {e.Message}");
+            await Console.Error.WriteLineAsync($"{program} cannot start: {e.Message}");
             Environment.ExitCode = 1;
             return;
         }
         // Configuration keys are case-insensitive and the command line wins over the environment: --port beats PORT.
-        var configuration = builder.Configuration;
-        var (address, port) = ListenEndpoint(configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, port));
         await using var app = builder.Build();
         MapFunction<TFunction>(app, startups);
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            await Console.Error.WriteLineAsync($"{program} cannot start: port {port} is in use (another program serves on it); stop it, or pick another port: --port {port + 1}.");
+            Environment.ExitCode = 1;
+            return;
+        }
         // After start: with port 0 Kestrel picks the port, and this line says which.
         app.Logger.LogInformation("Serving function {FunctionTarget} on {Url}", typeof(TFunction).FullName, string.Join(", ", app.Urls));
         await app.WaitForShutdownAsync(cancellationToken);
@@ -59,11 +86,15 @@ public static class FunctionHost
 
     /// <summary>
     /// Where to listen: <c>PORT</c>/<c>--port</c> (default 8080); every interface when deployed or in a container
-    /// (Cloud Run needs 0.0.0.0), loopback otherwise.
+    /// (Cloud Run needs 0.0.0.0), loopback otherwise. Throws <see cref="InvalidOperationException"/> when the port is
+    /// not one (never a silent fall back to the default).
     /// </summary>
     public static (IPAddress Address, int Port) ListenEndpoint(IConfiguration configuration)
     {
-        var port = int.TryParse(configuration["PORT"], out var configuredPort) ? configuredPort : DefaultPort;
+        var configured = configuration["PORT"];
+        var port = string.IsNullOrEmpty(configured) ? DefaultPort
+            : FunctionCommandLine.PortError("PORT", configured) is { } error ? throw new InvalidOperationException(error + ".")
+            : int.Parse(configured, System.Globalization.CultureInfo.InvariantCulture);
         var address = IsDeployed(configuration) || IsInContainer(configuration) ? IPAddress.Any : IPAddress.Loopback;
         return (address, port);
     }

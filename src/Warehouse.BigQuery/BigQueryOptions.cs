@@ -24,6 +24,20 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
     /// <summary>Google's public BigQuery endpoint, the default <see cref="ApiRoot"/>.</summary>
     public static readonly Uri ProductionRoot = new("https://bigquery.googleapis.com/");
 
+    /// <summary>The variables <see cref="FromConfiguration"/> reads, each with what it sets (a program's <c>--help</c> lists them).</summary>
+    public static IReadOnlyList<(string Name, string Description)> Variables { get; } =
+    [
+        ("GOOGLE_CLOUD_PROJECT", "The project BigQuery jobs run in and bill to (required)"),
+        ("BIGQUERY_DATASET", "The dataset of the tables (required)"),
+        ("BIGQUERY_LOCATION", "The dataset's location, where jobs run, e.g. EU (required)"),
+        ("BIGQUERY_TABLE_USER_INTERACTION", "Full table id project.dataset.table of user_interaction (default: in the dataset)"),
+        ("BIGQUERY_TABLE_CONTENT_META", "Full table id of content_meta (default: in the dataset)"),
+        ("BIGQUERY_TABLE_INGEST_ERRORS", "Full table id of ingest_errors (default: in the dataset)"),
+        ("BIGQUERY_TABLE_LOAD_LOG", "Full table id of load_log (default: in the dataset)"),
+        ("BIGQUERY_EMULATOR_HOST", "A BigQuery stand-in's root URL; requests then carry no credentials"),
+        ("BIGQUERY_RETRY_BUDGET_SECONDS", "Time one delivery's writes may take, retries included (default 8)"),
+    ];
+
     /// <summary>The user-interaction table (<c>BIGQUERY_TABLE_USER_INTERACTION</c>, else <c>user_interaction</c> in the dataset).</summary>
     public TableReference Interactions { get; init; } = null!;
 
@@ -73,14 +87,19 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
     public Uri UploadBase => new(EmulatorRoot ?? ApiRoot, "upload/bigquery/v2/");
 
     /// <summary>
-    /// Reads the variables above. Throws <see cref="InvalidOperationException"/>, naming the variable, when a required
-    /// one is missing, a table id is not <c>project.dataset.table</c>, or the retry budget is not a positive number.
+    /// Reads the variables above. Throws <see cref="InvalidOperationException"/>, naming every required variable that is
+    /// missing at once, or the variable when a table id is not <c>project.dataset.table</c> or the retry budget is not
+    /// a positive number.
     /// </summary>
     public static BigQueryOptions FromConfiguration(IConfiguration configuration)
     {
-        var project = Required(configuration, "GOOGLE_CLOUD_PROJECT");
-        var dataset = Required(configuration, "BIGQUERY_DATASET");
-        var location = Required(configuration, "BIGQUERY_LOCATION");
+        string[] required = ["GOOGLE_CLOUD_PROJECT", "BIGQUERY_DATASET", "BIGQUERY_LOCATION"];
+        if (required.Where(variable => string.IsNullOrEmpty(configuration[variable])).ToList() is { Count: > 0 } missing)
+        {
+            throw new InvalidOperationException(
+                $"the BigQuery warehouse needs {string.Join(", ", required)}; not set: {string.Join(", ", missing)}. Set {(missing.Count == 1 ? "it" : "them")} in the environment.");
+        }
+        var (project, dataset, location) = (configuration[required[0]]!, configuration[required[1]]!, configuration[required[2]]!);
         TableReference Table(string variable, string name) =>
             configuration[variable] is { Length: > 0 } id ? ParseTableId(variable, id) : new TableReference(project, dataset, name);
         var budget = configuration["BIGQUERY_RETRY_BUDGET_SECONDS"];
@@ -118,11 +137,6 @@ public sealed partial record BigQueryOptions(string Project, string Dataset, str
 
     /// <summary>A table as GoogleSQL names it: <c>`project.dataset.table`</c> (ids are checked, never user input).</summary>
     public static string Sql(TableReference table) => $"`{table.ProjectId}.{table.DatasetId}.{table.TableId}`";
-
-    private static string Required(IConfiguration configuration, string variable) =>
-        configuration[variable] is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{variable} is not set: the BigQuery warehouse needs it (to run on DuckDB instead, run the local stack: dotnet run --project local).");
 
     private static TableReference ParseTableId(string variable, string id)
     {

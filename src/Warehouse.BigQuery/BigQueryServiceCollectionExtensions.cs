@@ -20,8 +20,8 @@ public static class BigQueryServiceCollectionExtensions
     /// <summary>
     /// Wires the BigQuery warehouse on <paramref name="options"/> as the <see cref="IWarehouse"/>: the named REST
     /// client (base <see cref="BigQueryOptions.ApiBase"/>, ADC tokens outside emulator mode, <see cref="BigQueryRetry"/>
-    /// within <see cref="BigQueryOptions.RetryBudget"/>, waiting on the registered <see cref="TimeProvider"/>); backfill's
-    /// ports (<see cref="BigQueryBackfill"/>, <see cref="GcsObjectSource"/>) and <see cref="CsvBackfill"/> over them. A
+    /// within <see cref="BigQueryOptions.RetryBudget"/>, waiting on the registered <see cref="TimeProvider"/>); the
+    /// <see cref="BigQueryHealthProbe"/>; backfill's ports (<see cref="BigQueryBackfill"/>, <see cref="GcsObjectSource"/>) and <see cref="CsvBackfill"/> over them. A
     /// <see cref="TimeProvider"/>, <see cref="ITokenAccess"/> or <see cref="IObjectSource"/> registered before is kept.
     /// </summary>
     public static IServiceCollection AddBigQueryWarehouse(this IServiceCollection services, BigQueryOptions options)
@@ -46,6 +46,7 @@ public static class BigQueryServiceCollectionExtensions
         services.AddSingleton<IBackfillSink>(provider => provider.GetRequiredService<BigQueryBackfill>());
         services.AddSingleton<CsvBackfill>();
         services.AddSingleton<BigQueryWarehouse>();
+        services.AddSingleton<BigQueryHealthProbe>();
         services.AddSingleton<IWarehouse>(provider => provider.GetRequiredService<BigQueryWarehouse>());
         return services;
     }

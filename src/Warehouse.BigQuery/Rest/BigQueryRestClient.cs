@@ -203,6 +203,10 @@ public sealed class BigQueryRestClient(IHttpClientFactory httpClients, TimeProvi
         }
     }
 
+    /// <summary><c>datasets.get</c>: the dataset's id and location; throws <see cref="BigQueryException"/> with BigQuery's answer when it fails.</summary>
+    public Task<Dataset> GetDatasetAsync(DatasetReference dataset, CancellationToken cancellationToken) =>
+        GetAsync($"projects/{Escape(dataset.ProjectId)}/datasets/{Escape(dataset.DatasetId)}", BigQueryJson.Default.Dataset, cancellationToken);
+
     /// <summary><c>tables.insert</c>; a table that already exists (409) is fine.</summary>
     public async Task InsertTableAsync(Table table, CancellationToken cancellationToken)
     {

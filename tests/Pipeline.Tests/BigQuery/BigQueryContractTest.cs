@@ -495,7 +495,16 @@ public sealed class BigQueryContractTest : IAsyncLifetime
 
         var error = Assert.Throws<InvalidOperationException>(() => BigQueryOptions.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(values).Build()));
 
-        Assert.StartsWith(missing + " is not set", error.Message);
+        Assert.Contains("not set: " + missing + ".", error.Message);
+    }
+
+    [Fact]
+    public void NoConfiguration_NamesEveryMissingVariableInOneLine()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => BigQueryOptions.FromConfiguration(new ConfigurationBuilder().Build()));
+
+        Assert.Contains("not set: GOOGLE_CLOUD_PROJECT, BIGQUERY_DATASET, BIGQUERY_LOCATION.", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
     }
 
     [Fact]

@@ -108,6 +108,7 @@ public sealed class LocalCommandLineTest : IDisposable
         var error = _error.ToString();
         Assert.Contains(named, error);
         Assert.Contains("Run 'pipeline-local --help'", error);
+        Assert.Single(error.Trim().Split('\n'));
         Assert.Null(_served);
     }
 
@@ -126,6 +127,7 @@ public sealed class LocalCommandLineTest : IDisposable
         var error = _error.ToString();
         Assert.Contains(named, error);
         Assert.Contains("Run 'pipeline-local load --help'", error);
+        Assert.Single(error.Trim().Split('\n'));
         Assert.Null(_loaded);
     }
 }
