@@ -1,3 +1,5 @@
+using Pipeline.Tests.Fixtures;
+
 namespace Pipeline.Tests.Start;
 
 /// <summary>The four function programs' command line, run as the built programs.</summary>

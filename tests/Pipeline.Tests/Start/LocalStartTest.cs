@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 
+using Pipeline.Tests.Fixtures;
+
 namespace Pipeline.Tests.Start;
 
 /// <summary>The local stack's start as a user sees it: the built pipeline-local, its first line and its one-line refusals.</summary>

@@ -12,6 +12,9 @@ namespace Pipeline.Tests.Fixtures.CloudApis;
 /// </summary>
 internal sealed class BigQueryApi(string? discoveryPath) : ICloudApi
 {
+    // Read once: bq fetches it at every command.
+    private readonly string? _discovery = discoveryPath is null ? null : File.ReadAllText(discoveryPath);
+
     public string Name => "bigquery";
 
     public ApiAnswer? Handle(ApiRoute r)
@@ -19,7 +22,7 @@ internal sealed class BigQueryApi(string? discoveryPath) : ICloudApi
         if (r.Call.Method == "GET" && (r.Path.EndsWith("$discovery/rest", StringComparison.Ordinal) || r.Path.EndsWith("/rest", StringComparison.Ordinal)))
         {
             r.Enter("bigquery.discovery");
-            return discoveryPath is null ? ApiAnswer.NotFound("discovery") : new ApiAnswer(200, null, File.ReadAllText(discoveryPath));
+            return _discovery is null ? ApiAnswer.NotFound("discovery") : new ApiAnswer(200, null, _discovery);
         }
         if (Judged(r.Call) is { } refusal)
         {

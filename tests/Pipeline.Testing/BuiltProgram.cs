@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Pipeline.Tests.Start;
+namespace Pipeline.Tests.Fixtures;
 
 /// <summary>
 /// One of the repository's programs, as built next to the tests (the apphost: pipeline-local, UserContent, …), run as a
 /// process the way a user runs it.
 /// </summary>
-internal sealed class BuiltProgram : IDisposable
+public sealed class BuiltProgram : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -22,6 +22,9 @@ internal sealed class BuiltProgram : IDisposable
 
     /// <summary>Stderr so far.</summary>
     public string Error { get { lock (_output) { return _error.ToString(); } } }
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Stdout's lines so far.</summary>
     public IReadOnlyList<string> Lines { get { lock (_output) { return [.. _lines]; } } }
